@@ -1,0 +1,60 @@
+"""The layer contract every layer follows.
+
+    y = layer.forward(x, training=False)    # remembers what backward needs (one cache, overwritten each call)
+    grad_x = layer.backward(grad_y)         # fills layer.grads; never changes weights (optimizers do that)
+
+Layers with weights keep them in ``params`` and the matching gradients in ``grads`` (same keys, same shapes).
+``config()`` returns the constructor arguments as JSON-ready values, so a model file can rebuild the layer.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Layer:
+    """Base class: no parameters, identity config."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of one output sample for one input sample of ``input_shape`` (no batch axis)."""
+        return input_shape
+
+    def config(self) -> dict:
+        """Constructor arguments, JSON-serializable."""
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def check_input(layer: Layer, x: np.ndarray, ndim: int, channels: int | None = None) -> None:
+    """Raise a clear ValueError when ``x`` does not have the layout ``layer`` expects."""
+    if not isinstance(x, np.ndarray) or x.ndim != ndim:
+        got = x.shape if isinstance(x, np.ndarray) else type(x).__name__
+        raise ValueError(f"{layer!r} expects a {ndim}-D array, got {got}")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{layer!r} expects {channels} input channels (axis 1), got shape {x.shape}")
+
+
+def sliding_output_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:
+    """Positions of a ``kernel`` window sliding over ``size`` pixels (floor mode, as PyTorch)."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def glorot_uniform(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int, fan_out: int) -> np.ndarray:
+    """Glorot/Xavier uniform initialization (Keras's default): U(-b, b), b = sqrt(6 / (fan_in + fan_out)), float32.
+
+    It keeps the scale of activations and gradients roughly constant from layer to layer.
+    """
+    bound = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-bound, bound, size=shape).astype(np.float32)

@@ -1,0 +1,39 @@
+"""The networks of this project, by name.
+
+- "seed": the first tutorial's net (Conv32-Conv64-Flatten-Dense10), ~98-99% after 5 epochs.
+- "keras-example": the Keras MNIST example (Conv32-Pool-Conv64-Pool-Dropout-Dense10), ~99%.
+- "default": what ``scripts/train.py`` trains and the recognizer ships: two conv blocks of two 3x3 convs each,
+  then a hidden dense layer; with augmentation it reaches 99.5%+.
+All start with the MNIST mean/std normalization, so every model takes [0, 1] images.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from numcnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, Normalize, ReLU
+from numcnn.model import Sequential
+
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+ARCHITECTURES = ("default", "keras-example", "seed")
+
+
+def build(name: str = "default", seed: int = 0) -> Sequential:
+    """A freshly initialized model for 28x28 grayscale digits: (N, 1, 28, 28) -> logits (N, 10)."""
+    rng = np.random.default_rng(seed)
+    normalize = Normalize(MNIST_MEAN, MNIST_STD)
+    if name == "seed":
+        layers = [normalize, Conv2D(1, 32, 3, rng=rng), ReLU(), Conv2D(32, 64, 3, rng=rng), ReLU(),
+                  Flatten(), Dense(64 * 24 * 24, 10, rng=rng)]
+    elif name == "keras-example":
+        layers = [normalize, Conv2D(1, 32, 3, rng=rng), ReLU(), MaxPool2D(2),
+                  Conv2D(32, 64, 3, rng=rng), ReLU(), MaxPool2D(2),
+                  Flatten(), Dropout(0.5), Dense(64 * 5 * 5, 10, rng=rng)]
+    elif name == "default":
+        layers = [normalize,
+                  Conv2D(1, 32, 3, rng=rng), ReLU(), Conv2D(32, 32, 3, rng=rng), ReLU(), MaxPool2D(2),
+                  Conv2D(32, 64, 3, rng=rng), ReLU(), Conv2D(64, 64, 3, rng=rng), ReLU(), MaxPool2D(2),
+                  Flatten(), Dropout(0.25), Dense(64 * 4 * 4, 128, rng=rng), ReLU(), Dropout(0.5),
+                  Dense(128, 10, rng=rng)]
+    else:
+        raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}")
+    return Sequential(layers, input_shape=(1, 28, 28), seed=seed, meta={"architecture": name})
