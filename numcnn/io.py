@@ -12,6 +12,7 @@ half-written file.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import tempfile
@@ -31,7 +32,7 @@ HEADER_KEY = "__header__.json"
 def save_arrays_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], header: dict) -> None:
     """Write numeric ``arrays`` and a JSON-serializable ``header`` to ``path`` (.npz), atomically."""
     path = os.fspath(path)
-    payload = {name: np.ascontiguousarray(value) for name, value in arrays.items()}
+    payload = {name: np.asarray(value) for name, value in arrays.items()}
     payload[HEADER_KEY] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
@@ -53,6 +54,12 @@ def load_arrays(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        with open(path, "rb") as f:
+            if f.read(1) == b"\x80":  # the opcode every pickle (protocol >= 2) starts with
+                raise ValueError(f"{path}: refused, this is a Python pickle and loading it could run arbitrary "
+                                 "code; numcnn files hold plain arrays only")
+        raise ValueError(f"{path}: truncated or corrupt file, or not a numcnn .npz at all; re-save or re-download it")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
@@ -61,7 +68,7 @@ def load_arrays(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
             raise ValueError(f"{path}: refused, the file contains pickled Python objects and loading them "
                              "could run arbitrary code; numcnn files hold plain arrays only") from None
         raise ValueError(f"{path}: not a readable numcnn .npz file ({error})") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError) as error:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, NotImplementedError) as error:
         raise ValueError(f"{path}: truncated or corrupt file, not a readable .npz ({error}); "
                          "re-save or re-download it") from None
     if HEADER_KEY not in arrays:
@@ -128,6 +135,10 @@ def _build(path: str, header: dict) -> Sequential:
             raise ValueError(f"{path}: layer {index} has unknown type {kind!r} "
                              f"(known: {', '.join(sorted(LAYER_TYPES))})")
         config = spec.get("config", {})
+        allowed = set(inspect.signature(LAYER_TYPES[kind]).parameters) - {"rng"}
+        if not isinstance(config, dict) or not set(config) <= allowed:
+            raise ValueError(f"{path}: layer {index} ({kind}) has an invalid config {config!r} "
+                             f"(allowed keys: {', '.join(sorted(allowed))})")
         try:
             layers.append(LAYER_TYPES[kind](**config))
         except (TypeError, ValueError) as error:

@@ -18,3 +18,94 @@ def test_predict_rejects_0_255_images():
     model = numcnn.zoo.build("keras-example")
     with pytest.raises(ValueError, match="255"):
         model.predict(np.full((1, 1, 28, 28), 200, dtype=np.uint8))
+
+
+def images(n, seed=0):
+    return np.random.default_rng(seed).random((n, 1, 28, 28), dtype=np.float32)
+
+
+@pytest.mark.parametrize("name", ["seed", "keras-example", "default"])
+def test_zoo_models_forward_and_backward(name):
+    model = numcnn.zoo.build(name, seed=0)
+    assert model.input_shape == (1, 28, 28) and model.output_shape == (10,)
+    assert model.meta == {"architecture": name}
+    logits = model.forward(images(2), training=True)
+    assert logits.shape == (2, 10) and logits.dtype == np.float32
+    grad_x = model.backward(np.ones_like(logits) / 20)
+    assert grad_x.shape == (2, 1, 28, 28) and grad_x.dtype == np.float32
+    for _, layer, key in model.parameters():
+        assert layer.grads[key].shape == layer.params[key].shape
+
+
+def test_zoo_is_reproducible_and_rejects_unknown_names():
+    a, b, c = numcnn.zoo.build("keras-example", seed=1), numcnn.zoo.build("keras-example", seed=1), \
+        numcnn.zoo.build("keras-example", seed=2)
+    np.testing.assert_array_equal(a.layers[1].params["weight"], b.layers[1].params["weight"])
+    assert not np.array_equal(a.layers[1].params["weight"], c.layers[1].params["weight"])
+    with pytest.raises(ValueError, match="unknown architecture 'lenet'; choose one of default, keras-example, seed"):
+        numcnn.zoo.build("lenet")
+
+
+def test_backward_without_input_gradient_gives_the_same_parameter_gradients():
+    model = numcnn.zoo.build("keras-example", seed=0)
+    x, grad = images(3), np.random.default_rng(1).standard_normal((3, 10)).astype(np.float32)
+    model.forward(x)
+    model.backward(grad)
+    full = {name: layer.grads[key].copy() for name, layer, key in model.parameters()}
+    model.forward(x)
+    assert model.backward(grad, need_input_grad=False) is None
+    for name, layer, key in model.parameters():
+        np.testing.assert_allclose(layer.grads[key], full[name], rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def test_dropout_only_in_training_and_reproducible_from_the_seed():
+    x = images(4)
+    model = numcnn.zoo.build("keras-example", seed=0)
+    np.testing.assert_array_equal(model.forward(x), model.forward(x))
+    first = model.forward(x, training=True)
+    assert not np.array_equal(first, model.forward(x, training=True))
+    np.testing.assert_array_equal(numcnn.zoo.build("keras-example", seed=0).forward(x, training=True), first)
+
+
+def test_predict_proba_is_independent_of_the_batch_size():
+    model = numcnn.zoo.build("keras-example", seed=0)
+    x = images(7)
+    np.testing.assert_allclose(model.predict_proba(x, batch_size=3), model.predict_proba(x), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(model.predict_proba(x[2:3])[0], model.predict_proba(x)[2], rtol=1e-6, atol=1e-7)
+    assert model.predict_proba(x[:0]).shape == (0, 10)
+    assert model.predict(x.astype(np.float64)).dtype == np.int64
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((1, 28, 28), dtype=np.float32), "expected images of shape \\(N, 1, 28, 28\\), got \\(1, 28, 28\\)"),
+    (np.zeros((1, 3, 28, 28), dtype=np.float32), "got \\(1, 3, 28, 28\\)"),
+    (np.full((1, 1, 28, 28), -1.0, dtype=np.float32), "scaled to \\[0, 1\\], got values from -1"),
+    (np.zeros((1, 1, 28, 28), dtype=np.int64), "expected float images"),
+])
+def test_predict_rejects_bad_images(bad, message):
+    with pytest.raises(ValueError, match=message):
+        numcnn.zoo.build("keras-example").predict(bad)
+
+
+def test_construction_checks_the_architecture():
+    with pytest.raises(TypeError, match="non-empty list of numcnn layers"):
+        numcnn.Sequential([])
+    with pytest.raises(TypeError, match="non-empty list of numcnn layers"):
+        numcnn.Sequential([numcnn.ReLU(), "Dense"])
+    with pytest.raises(ValueError, match="layer 2 Conv2D.*expects 8 input features/channels.*shape \\(4, 26, 26\\)"):
+        numcnn.Sequential([numcnn.Conv2D(1, 4, 3), numcnn.ReLU(), numcnn.Conv2D(8, 8, 3)])
+    with pytest.raises(ValueError, match="layer 1 Dense.*expects 100 input"):
+        numcnn.Sequential([numcnn.Flatten(), numcnn.Dense(100, 10)])
+    with pytest.raises(ValueError, match="layer 0 MaxPool2D.*empty shape"):
+        numcnn.Sequential([numcnn.MaxPool2D(2)], input_shape=(1, 1, 5))
+
+
+def test_parameters_summary_and_repr():
+    model = numcnn.zoo.build("keras-example")
+    names = [name for name, _, _ in model.parameters()]
+    assert names == ["layers.1.weight", "layers.1.bias", "layers.4.weight", "layers.4.bias",
+                     "layers.9.weight", "layers.9.bias"]
+    assert model.num_params() == 32 * 9 + 32 + 64 * 32 * 9 + 64 + 1600 * 10 + 10
+    summary = model.summary()
+    assert "(64, 5, 5)" in summary and f"{model.num_params():,d}" in summary
+    assert repr(model).startswith("Sequential([\n    Normalize(mean=0.1307, std=0.3081),")

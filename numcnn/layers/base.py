@@ -42,6 +42,9 @@ def check_input(layer: Layer, x: np.ndarray, ndim: int, channels: int | None = N
     if not isinstance(x, np.ndarray) or x.ndim != ndim:
         got = x.shape if isinstance(x, np.ndarray) else type(x).__name__
         raise ValueError(f"{layer!r} expects a {ndim}-D array, got {got}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"{layer!r} expects floating-point input (float32, or float64 for gradient checks), "
+                         f"got {x.dtype}; convert images with x.astype(np.float32) / 255")
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{layer!r} expects {channels} input channels (axis 1), got shape {x.shape}")
 

@@ -15,8 +15,8 @@ class Normalize(Layer):
 
     def __init__(self, mean: float = 0.0, std: float = 1.0) -> None:
         super().__init__()
-        if not std > 0:
-            raise ValueError(f"Normalize: std must be > 0, got {std!r}")
+        if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
+            raise ValueError(f"Normalize: std must be > 0, and mean and std finite, got mean={mean!r}, std={std!r}")
         self.mean, self.std = float(mean), float(std)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:

@@ -1,0 +1,265 @@
+"""Every Numba kernel in numcnn/kernels/ against its NumPy reference (numcnn/kernels/naive.py), in float32
+and float64, and the layers built on them against the naive convolution and pooling."""
+import importlib
+import math
+import pkgutil
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import numcnn.kernels
+from numcnn.kernels import conv2d, maxpool2d, naive, relu
+from numcnn.layers import Conv2D, MaxPool2D, ReLU
+
+DTYPES = [np.float32, np.float64]
+dtypes = st.sampled_from(DTYPES)
+SETTINGS = settings(max_examples=30, deadline=None)  # deadline=None: a new dtype may trigger a compile
+
+TESTED_KERNELS = {
+    "conv2d.im2col", "conv2d.col2im", "conv2d.channels_first_add_bias", "conv2d.channels_last_grad",
+    "maxpool2d.maxpool2d_forward", "maxpool2d.maxpool2d_backward", "relu.relu_forward", "relu.relu_backward",
+}
+
+
+def tolerance(dtype):
+    """Different summation orders: float32 agrees to ~1e-6 relative, float64 to ~1e-15."""
+    return dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+
+
+def random(shape, dtype, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+@st.composite
+def conv_geometries(draw):
+    """(N, C, H, W), kernel, stride, padding such that at least one output position exists."""
+    kernel, stride, padding = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(0, 2))
+    smallest = max(1, kernel - 2 * padding)
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)),
+             draw(st.integers(smallest, 9)), draw(st.integers(smallest, 9)))
+    return shape, kernel, stride, padding
+
+
+@st.composite
+def pool_geometries(draw):
+    """(N, C, H, W), kernel, stride with the window fitting the input; strides below, at and above k."""
+    kernel, stride = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)),
+             draw(st.integers(kernel, 10)), draw(st.integers(kernel, 10)))
+    return shape, kernel, stride
+
+
+def output_size(size, kernel, stride, padding=0):
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def test_every_kernel_has_a_test_here():
+    found = set()
+    for module_info in pkgutil.iter_modules(numcnn.kernels.__path__):
+        module = importlib.import_module(f"numcnn.kernels.{module_info.name}")
+        for name, value in vars(module).items():
+            if hasattr(value, "py_func") and value.py_func.__module__ == module.__name__:
+                found.add(f"{module_info.name}.{name}")
+    untested = sorted(found - TESTED_KERNELS)
+    assert not untested, f"kernels without a test against a NumPy reference in tests/test_kernels.py: {untested}"
+    assert found >= TESTED_KERNELS, f"tested kernels that no longer exist: {sorted(TESTED_KERNELS - found)}"
+
+
+# --- conv2d -------------------------------------------------------------------------------------------
+
+
+def im2col(x, kernel, stride, padding):
+    n, c, h, w = x.shape
+    columns = n * output_size(h, kernel, stride, padding) * output_size(w, kernel, stride, padding)
+    cols = np.full((c * kernel * kernel, columns), np.nan, dtype=x.dtype)  # NaN: every entry must be written
+    conv2d.im2col(x, kernel, kernel, stride, padding, cols)
+    return cols
+
+
+def col2im_reference(cols, shape, kernel, stride, padding):
+    """The adjoint of ``naive.im2col``: every entry of ``cols`` is added onto the pixel it was copied from."""
+    pixel_ids = np.arange(1, math.prod(shape) + 1).reshape(shape)  # 0 marks the zero padding
+    source = naive.im2col(pixel_ids, kernel, stride, padding)
+    grad = np.zeros(math.prod(shape) + 1, dtype=cols.dtype)
+    np.add.at(grad, source, cols)
+    return grad[1:].reshape(shape)
+
+
+@SETTINGS
+@given(geometry=conv_geometries(), dtype=dtypes)
+def test_im2col(geometry, dtype):
+    shape, kernel, stride, padding = geometry
+    x = random(shape, dtype)
+    cols = im2col(x, kernel, stride, padding)
+    assert cols.dtype == dtype
+    np.testing.assert_array_equal(cols, naive.im2col(x, kernel, stride, padding))
+
+
+@SETTINGS
+@given(geometry=conv_geometries(), dtype=dtypes)
+def test_col2im(geometry, dtype):
+    shape, kernel, stride, padding = geometry
+    cols = random(naive.im2col(np.zeros(shape), kernel, stride, padding).shape, dtype, seed=1)
+    x_grad = np.full(shape, np.nan, dtype=dtype)  # must be overwritten, not accumulated into
+    conv2d.col2im(cols, kernel, kernel, stride, padding, x_grad)
+    np.testing.assert_allclose(x_grad, col2im_reference(cols, shape, kernel, stride, padding), **tolerance(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_col2im_is_the_adjoint_of_im2col(dtype):
+    """<im2col(x), c> == <x, col2im(c)>: the identity that makes the convolution's input gradient right."""
+    shape, kernel, stride, padding = (2, 3, 7, 6), 3, 2, 1
+    x = random(shape, dtype)
+    cols = im2col(x, kernel, stride, padding)
+    c = random(cols.shape, dtype, seed=1)
+    x_grad = np.empty(shape, dtype=dtype)
+    conv2d.col2im(c, kernel, kernel, stride, padding, x_grad)
+    np.testing.assert_allclose(np.vdot(cols, c), np.vdot(x, x_grad), rtol=1e-4 if dtype == np.float32 else 1e-12)
+
+
+@SETTINGS
+@given(n=st.integers(1, 4), filters=st.integers(1, 5), positions=st.integers(1, 30), dtype=dtypes)
+def test_channels_first_add_bias(n, filters, positions, dtype):
+    y2, bias = random((filters, n * positions), dtype), random(filters, dtype, seed=1)
+    y = np.full((n, filters, positions), np.nan, dtype=dtype)
+    conv2d.channels_first_add_bias(y2, bias, y)
+    expected = y2.reshape(filters, n, positions).transpose(1, 0, 2) + bias[None, :, None]
+    np.testing.assert_array_equal(y, expected)
+
+
+@SETTINGS
+@given(n=st.integers(1, 4), filters=st.integers(1, 5), positions=st.integers(1, 30), dtype=dtypes)
+def test_channels_last_grad(n, filters, positions, dtype):
+    grad_y = random((n, filters, positions), dtype)
+    grad_y2 = np.full((filters, n * positions), np.nan, dtype=dtype)
+    grad_bias = np.full(filters, np.nan, dtype=dtype)
+    conv2d.channels_last_grad(grad_y, grad_y2, grad_bias)
+    np.testing.assert_array_equal(grad_y2, grad_y.transpose(1, 0, 2).reshape(filters, n * positions))
+    np.testing.assert_allclose(grad_bias, grad_y.astype(np.float64).sum(axis=(0, 2)), **tolerance(dtype))
+
+
+@SETTINGS
+@given(geometry=conv_geometries(), filters=st.integers(1, 4), dtype=dtypes)
+def test_conv2d_layer_matches_naive(geometry, filters, dtype):
+    shape, kernel, stride, padding = geometry
+    layer = Conv2D(shape[1], filters, kernel, stride=stride, padding=padding, rng=np.random.default_rng(0))
+    layer.params["bias"] = random(filters, np.float32, seed=3)
+    weight, bias = layer.params["weight"].astype(dtype), layer.params["bias"].astype(dtype)
+    x = random(shape, dtype, seed=1)
+    y = layer.forward(x)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, naive.conv2d_forward(x, weight, bias, stride, padding), **tolerance(dtype))
+
+    grad_y = random(y.shape, dtype, seed=2)
+    grad_x = layer.backward(grad_y)
+    expected_x, expected_weight, expected_bias = naive.conv2d_backward(x, weight, grad_y, stride, padding)
+    np.testing.assert_allclose(grad_x, expected_x, **tolerance(dtype))
+    np.testing.assert_allclose(layer.grads["weight"], expected_weight, **tolerance(np.float32))
+    np.testing.assert_allclose(layer.grads["bias"], expected_bias, **tolerance(np.float32))
+
+
+# --- maxpool2d ----------------------------------------------------------------------------------------
+
+
+def maxpool_forward(x, kernel, stride):
+    n, c, h, w = x.shape
+    out = (n, c, output_size(h, kernel, stride), output_size(w, kernel, stride))
+    y, argmax = np.full(out, np.nan, dtype=x.dtype), np.full(out, -1, dtype=np.int32)
+    maxpool2d.maxpool2d_forward(x, kernel, stride, y, argmax)
+    return y, argmax
+
+
+@SETTINGS
+@given(geometry=pool_geometries(), dtype=dtypes, ties=st.booleans())
+def test_maxpool2d_forward(geometry, dtype, ties):
+    shape, kernel, stride = geometry
+    x = random(shape, dtype)
+    if ties:  # few distinct values, so most windows hold several maxima
+        x = np.round(x).astype(dtype)
+    y, argmax = maxpool_forward(x, kernel, stride)
+    np.testing.assert_array_equal(y, naive.maxpool2d_forward(x, kernel, stride))
+    planes = x.reshape(shape[0], shape[1], -1)
+    winners = np.take_along_axis(planes, argmax.reshape(shape[0], shape[1], -1).astype(np.int64), axis=2)
+    np.testing.assert_array_equal(winners.reshape(y.shape), y)
+
+
+@SETTINGS
+@given(geometry=pool_geometries(), dtype=dtypes, ties=st.booleans())
+def test_maxpool2d_backward(geometry, dtype, ties):
+    shape, kernel, stride = geometry
+    x = random(shape, dtype)
+    if ties:  # the gradient must go to the first maximum of each window, as in the reference
+        x = np.round(x).astype(dtype)
+    y, argmax = maxpool_forward(x, kernel, stride)
+    grad_y = random(y.shape, dtype, seed=1)
+    grad_x = np.full(shape, np.nan, dtype=dtype)
+    maxpool2d.maxpool2d_backward(grad_y, argmax, grad_x)
+    np.testing.assert_allclose(grad_x, naive.maxpool2d_backward(x, grad_y, kernel, stride), **tolerance(dtype))
+
+
+@SETTINGS
+@given(geometry=pool_geometries(), dtype=dtypes)
+def test_maxpool2d_layer_matches_naive(geometry, dtype):
+    shape, kernel, stride = geometry
+    layer = MaxPool2D(kernel, stride)
+    x = random(shape, dtype)
+    y = layer.forward(x)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, naive.maxpool2d_forward(x, kernel, stride))
+    grad_y = random(y.shape, dtype, seed=1)
+    np.testing.assert_allclose(layer.backward(grad_y), naive.maxpool2d_backward(x, grad_y, kernel, stride),
+                               **tolerance(dtype))
+
+
+# --- relu ---------------------------------------------------------------------------------------------
+
+RELU_SIZES = [0, 1, 17, relu.BLOCK - 1, relu.BLOCK, relu.BLOCK + 1, 2 * relu.BLOCK + 7]
+
+
+@pytest.mark.parametrize("size", RELU_SIZES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_forward_and_backward(size, dtype):
+    x = random(size, dtype)
+    x[::5] = 0  # the kink: no gradient passes at exactly 0
+    y = np.full(size, np.nan, dtype=dtype)
+    relu.relu_forward(x, y)
+    np.testing.assert_array_equal(y, naive.relu_forward(x))
+    grad_y = random(size, dtype, seed=1)
+    grad_x = np.full(size, np.nan, dtype=dtype)
+    relu.relu_backward(grad_y, y, grad_x)
+    np.testing.assert_array_equal(grad_x, naive.relu_backward(grad_y, y))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_layer_matches_naive(dtype):
+    layer = ReLU()
+    x = random((3, 4, 5, 6), dtype)
+    y = layer.forward(x)
+    assert y.dtype == dtype and y.shape == x.shape
+    np.testing.assert_array_equal(y, naive.relu_forward(x))
+    grad_y = random(x.shape, dtype, seed=1)
+    np.testing.assert_array_equal(layer.backward(grad_y), naive.relu_backward(grad_y, naive.relu_forward(x)))
+
+
+# --- NaN: a diverged training run must stay visibly NaN, as with the references and PyTorch ------------
+
+
+@pytest.mark.xfail(strict=True, reason="BUG numcnn/kernels/relu.py:18 `y[i] = v if v > 0 else 0` turns NaN "
+                   "into 0, while the reference np.maximum (and PyTorch) keep NaN: NaN weights upstream of a "
+                   "ReLU then give finite losses and zero gradients, hiding a diverged run")
+def test_relu_keeps_nan():
+    x = np.array([np.nan, -1.0, 2.0], dtype=np.float32)
+    y = np.empty_like(x)
+    relu.relu_forward(x, y)
+    np.testing.assert_array_equal(y, naive.relu_forward(x))
+
+
+@pytest.mark.xfail(strict=True, reason="BUG numcnn/kernels/maxpool2d.py:30 `if v > best` skips a NaN unless it "
+                   "is the window's first element, while the reference (and PyTorch) return NaN for any window "
+                   "holding a NaN")
+def test_maxpool2d_keeps_nan():
+    x = np.array([1.0, np.nan, 0.0, 0.0], dtype=np.float32).reshape(1, 1, 2, 2)
+    y, _ = maxpool_forward(x, 2, 2)
+    np.testing.assert_array_equal(y, naive.maxpool2d_forward(x, 2, 2))

@@ -1,0 +1,121 @@
+"""MaxPool2D: floor-mode shapes, window maxima, gradient routing (ties, overlaps), checks, config."""
+import json
+
+import numpy as np
+import pytest
+
+from numcnn.layers import MaxPool2D
+
+
+def random(shape, dtype=np.float32, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("x_shape, kernel, stride, expected", [
+    ((2, 3, 6, 6), 2, None, (2, 3, 3, 3)),
+    ((1, 1, 7, 7), 2, None, (1, 1, 3, 3)),     # odd sizes floor, as PyTorch
+    ((1, 2, 5, 5), 3, 2, (1, 2, 2, 2)),
+    ((1, 1, 6, 5), 3, 1, (1, 1, 4, 3)),        # overlapping windows, rectangular
+    ((2, 1, 7, 9), 2, 3, (2, 1, 2, 3)),        # stride > kernel
+    ((1, 4, 3, 3), 3, None, (1, 4, 1, 1)),
+])
+def test_output_shape(x_shape, kernel, stride, expected):
+    layer = MaxPool2D(kernel, stride)
+    assert layer.forward(random(x_shape)).shape == expected
+    assert layer.output_shape(x_shape[1:]) == expected[1:]
+
+
+def test_stride_defaults_to_kernel_size():
+    assert MaxPool2D(3).stride == 3
+    assert MaxPool2D().kernel_size == 2 and MaxPool2D().stride == 2
+
+
+def test_takes_the_max_of_each_window():
+    x = -np.arange(16, dtype=np.float32)[::-1].reshape(1, 1, 4, 4)  # all negative: the max is not clipped at 0
+    y = MaxPool2D(2).forward(x)
+    np.testing.assert_array_equal(y[0, 0], [[x[0, 0, 1, 1], x[0, 0, 1, 3]], [x[0, 0, 3, 1], x[0, 0, 3, 3]]])
+
+
+def test_ignores_the_rows_and_columns_no_window_reaches():
+    x = np.zeros((1, 1, 5, 5), dtype=np.float32)
+    x[0, 0, 4, :] = x[0, 0, :, 4] = 100.0  # outside every 2x2 window of a 5x5 input
+    np.testing.assert_array_equal(MaxPool2D(2).forward(x), np.zeros((1, 1, 2, 2)))
+
+
+def test_backward_routes_each_gradient_to_its_window_maximum():
+    x = np.array([[1, 5, 2, 0],
+                  [3, 4, 8, 1],
+                  [0, 0, 6, 7],
+                  [9, 2, 1, 1]], dtype=np.float32).reshape(1, 1, 4, 4)
+    layer = MaxPool2D(2)
+    layer.forward(x)
+    grad_x = layer.backward(np.array([[10, 20], [30, 40]], dtype=np.float32).reshape(1, 1, 2, 2))
+    expected = np.zeros((4, 4), dtype=np.float32)
+    expected[0, 1], expected[1, 2], expected[3, 0], expected[2, 3] = 10, 20, 30, 40
+    np.testing.assert_array_equal(grad_x[0, 0], expected)
+
+
+def test_backward_ties_go_to_the_first_maximum_only():
+    layer = MaxPool2D(2)
+    layer.forward(np.ones((1, 1, 2, 2), dtype=np.float32))
+    grad_x = layer.backward(np.full((1, 1, 1, 1), 3.0, dtype=np.float32))
+    np.testing.assert_array_equal(grad_x[0, 0], [[3, 0], [0, 0]])
+
+
+def test_backward_overlapping_windows_add_up():
+    x = np.zeros((1, 1, 3, 4), dtype=np.float32)
+    x[0, 0, 1, 1] = 1.0  # the maximum of both 3x3 windows (stride 1)
+    layer = MaxPool2D(3, stride=1)
+    layer.forward(x)
+    grad_x = layer.backward(np.array([2.0, 5.0], dtype=np.float32).reshape(1, 1, 1, 2))
+    assert grad_x[0, 0, 1, 1] == 7.0
+    assert np.count_nonzero(grad_x) == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_preserved(dtype):
+    layer = MaxPool2D(2)
+    y = layer.forward(random((2, 3, 6, 6), dtype))
+    assert y.dtype == dtype
+    assert layer.backward(np.ones_like(y)).dtype == dtype
+
+
+def test_has_no_parameters():
+    layer = MaxPool2D(2)
+    layer.backward(np.ones_like(layer.forward(random((1, 1, 4, 4)))))
+    assert layer.params == {} and layer.grads == {}
+
+
+def test_non_contiguous_input():
+    x = random((2, 3, 12, 12))[:, ::2, ::2, 1::2]
+    layer = MaxPool2D(2)
+    np.testing.assert_array_equal(layer.forward(x), layer.forward(np.ascontiguousarray(x)))
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(kernel_size=0), "kernel_size"), (dict(kernel_size=1.5), "kernel_size"),
+    (dict(kernel_size=2, stride=0), "stride"), (dict(kernel_size=2, stride=-1), "stride"),
+])
+def test_rejects_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=f"MaxPool2D: {name} must be an integer"):
+        MaxPool2D(**kwargs)
+
+
+@pytest.mark.parametrize("x", [random((2, 4, 4)), random((4, 4)), "image"], ids=["3-D", "2-D", "str"])
+def test_rejects_input_that_is_not_4d_array(x):
+    with pytest.raises(ValueError, match="expects a 4-D array"):
+        MaxPool2D(2).forward(x)
+
+
+def test_rejects_input_smaller_than_the_window():
+    with pytest.raises(ValueError, match="input 2x5 is smaller than the window"):
+        MaxPool2D(3).forward(random((1, 1, 2, 5)))
+
+
+def test_config_round_trip():
+    layer = MaxPool2D(3, stride=2)
+    config = layer.config()
+    assert config == {"kernel_size": 3, "stride": 2}
+    assert MaxPool2D(**json.loads(json.dumps(config))).config() == config
+    assert MaxPool2D(2).config() == {"kernel_size": 2, "stride": 2}
+    assert repr(layer) == "MaxPool2D(kernel_size=3, stride=2)"
