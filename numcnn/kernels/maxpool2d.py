@@ -1,53 +1,104 @@
-"""Numba kernels for 2-D max pooling (no padding, floor mode like PyTorch), parallel over N*C planes."""
+"""Numba kernels for 2-D max pooling (no padding, floor mode like PyTorch); serial: the layer runs them on
+parts of the batch, one part per thread.
+
+No argmax is stored: the backward pass finds each window's winner again as the first input equal to the
+window's output (which is an exact copy of it). That keeps the forward pass a plain max, as fast for
+inference as for training, and costs one extra read of the input in the backward pass.
+
+NaN behaves as in ``np.max``/``np.argmax`` (and PyTorch): a window holding a NaN outputs NaN and its first
+NaN gets the gradient, so a diverged run stays visible instead of being silently clipped.
+
+The 2x2 window with stride 2, by far the most common, has its own loop with the four reads written out:
+with generic window loops of two iterations each, loop bookkeeping costs several times the comparisons.
+"""
 from __future__ import annotations
 
-from numba import prange
-
-from numcnn.kernels.jit import parallel_kernel
+from numcnn.kernels.jit import kernel
 
 
-@parallel_kernel
-def maxpool2d_forward(x, kernel, stride, y, argmax):
+@kernel
+def maxpool2d_forward(x, kernel, stride, y):
     """y[n, c, oh, ow] = max of the kernel x kernel window at (oh*stride, ow*stride).
 
-    x: (N, C, H, W); y (output): (N, C, H_out, W_out); argmax (output, int32): (N, C, H_out, W_out),
-    the flat index ``ih * W + iw`` of the winner in its input plane (the first one on ties).
+    x: (N, C, H, W); y (output): (N, C, H_out, W_out), H_out = (H - kernel) // stride + 1.
+    """
+    n_batch, channels = x.shape[0], x.shape[1]
+    out_h, out_w = y.shape[2], y.shape[3]
+    for n in range(n_batch):
+        for c in range(channels):
+            plane, pooled = x[n, c], y[n, c]
+            if kernel == 2 and stride == 2:
+                for oh in range(out_h):
+                    for ow in range(out_w):
+                        top = _max_or_nan(plane[2 * oh, 2 * ow], plane[2 * oh, 2 * ow + 1])
+                        bottom = _max_or_nan(plane[2 * oh + 1, 2 * ow], plane[2 * oh + 1, 2 * ow + 1])
+                        pooled[oh, ow] = _max_or_nan(top, bottom)
+                continue
+            for oh in range(out_h):
+                for ow in range(out_w):
+                    best = plane[oh * stride, ow * stride]
+                    for i in range(oh * stride, oh * stride + kernel):
+                        for j in range(ow * stride, ow * stride + kernel):
+                            best = _max_or_nan(best, plane[i, j])
+                    pooled[oh, ow] = best
+
+
+@kernel
+def maxpool2d_backward(x, y, grad_y, kernel, stride, grad_x):
+    """Route each window's upstream gradient to its winner: the first input (row-major) equal to its max.
+
+    x: (N, C, H, W) the forward input; y, grad_y: (N, C, H_out, W_out) the forward output and its gradient;
+    grad_x (output): (N, C, H, W), overwritten. Pixels in no window (odd sizes) get 0; with overlapping
+    windows (stride < kernel) a pixel that wins several windows gets the sum of their gradients.
     """
     n_batch, channels, height, width = x.shape
     out_h, out_w = y.shape[2], y.shape[3]
-    for plane in prange(n_batch * channels):
-        n = plane // channels
-        c = plane % channels
-        for oh in range(out_h):
-            for ow in range(out_w):
-                top = oh * stride
-                left = ow * stride
-                best = x[n, c, top, left]
-                best_index = top * width + left
-                for i in range(top, top + kernel):
-                    for j in range(left, left + kernel):
-                        v = x[n, c, i, j]
-                        if v > best:
-                            best = v
-                            best_index = i * width + j
-                y[n, c, oh, ow] = best
-                argmax[n, c, oh, ow] = best_index
+    for n in range(n_batch):
+        for c in range(channels):
+            plane, pooled, grad, grad_plane = x[n, c], y[n, c], grad_y[n, c], grad_x[n, c]
+            if kernel == 2 and stride == 2:  # every covered pixel is written once: no zeroing pass needed
+                for ih in range(2 * out_h, height):
+                    for iw in range(width):
+                        grad_plane[ih, iw] = 0
+                for ih in range(2 * out_h):
+                    for iw in range(2 * out_w, width):
+                        grad_plane[ih, iw] = 0
+                for oh in range(out_h):
+                    for ow in range(out_w):
+                        best, g = pooled[oh, ow], grad[oh, ow]  # &, | and selects: no branch to mispredict
+                        hit = _is_winner(plane[2 * oh, 2 * ow], best)
+                        grad_plane[2 * oh, 2 * ow] = g if hit else 0
+                        found = hit
+                        hit = (not found) & _is_winner(plane[2 * oh, 2 * ow + 1], best)
+                        grad_plane[2 * oh, 2 * ow + 1] = g if hit else 0
+                        found = found | hit
+                        hit = (not found) & _is_winner(plane[2 * oh + 1, 2 * ow], best)
+                        grad_plane[2 * oh + 1, 2 * ow] = g if hit else 0
+                        found = found | hit
+                        hit = (not found) & _is_winner(plane[2 * oh + 1, 2 * ow + 1], best)
+                        grad_plane[2 * oh + 1, 2 * ow + 1] = g if hit else 0
+                continue
+            for ih in range(height):
+                for iw in range(width):
+                    grad_plane[ih, iw] = 0
+            for oh in range(out_h):
+                for ow in range(out_w):
+                    best = pooled[oh, ow]
+                    found = False
+                    for i in range(oh * stride, oh * stride + kernel):
+                        for j in range(ow * stride, ow * stride + kernel):
+                            if not found and _is_winner(plane[i, j], best):
+                                grad_plane[i, j] += grad[oh, ow]
+                                found = True
 
 
-@parallel_kernel
-def maxpool2d_backward(grad_y, argmax, grad_x):
-    """Route each upstream gradient to the input that won its window.
+@kernel
+def _max_or_nan(a, b):
+    """max(a, b), NaN if either is NaN (as np.maximum): a comparison and a select, no branch."""
+    return a if (a > b) | (a != a) else b
 
-    grad_y, argmax: (N, C, H_out, W_out); grad_x (output): (N, C, H, W), overwritten.
-    Overlapping windows (stride < kernel) add up correctly because one thread owns a whole plane.
-    """
-    n_batch, channels, height, width = grad_x.shape
-    out_h, out_w = grad_y.shape[2], grad_y.shape[3]
-    for plane in prange(n_batch * channels):
-        n = plane // channels
-        c = plane % channels
-        grad_x[n, c] = 0
-        for oh in range(out_h):
-            for ow in range(out_w):
-                index = argmax[n, c, oh, ow]
-                grad_x[n, c, index // width, index % width] += grad_y[n, c, oh, ow]
+
+@kernel
+def _is_winner(v, best):
+    """Whether input v is the window's max ``best``; when best is NaN, every NaN input qualifies."""
+    return (v == best) | (v != v)

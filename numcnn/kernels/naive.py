@@ -50,11 +50,12 @@ def conv2d_backward(x: np.ndarray, weight: np.ndarray, grad_y: np.ndarray, strid
 
 
 def im2col(x: np.ndarray, k: int, stride: int, padding: int) -> np.ndarray:
-    """x: (N, C, H, W) -> cols: (C*k*k, N*H_out*W_out), rows ordered (c, i, j), columns (n, oh, ow)."""
+    """x: (N, C, H, W) -> cols: (N, C*k*k, H_out*W_out), one block of columns per sample:
+    rows ordered (c, i, j), columns (oh, ow); cols[n, :, p] is the receptive field of output position p."""
     x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     windows = np.lib.stride_tricks.sliding_window_view(x_pad, (k, k), axis=(2, 3))[:, :, ::stride, ::stride]
     n_batch, channels, out_h, out_w = windows.shape[:4]
-    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(channels * k * k, n_batch * out_h * out_w)
+    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n_batch, channels * k * k, out_h * out_w)
 
 
 def maxpool2d_forward(x: np.ndarray, k: int, stride: int) -> np.ndarray:

@@ -1,27 +1,26 @@
-"""Numba kernels for ReLU on flat arrays, parallel over blocks of elements."""
+"""Numba kernels for ReLU on flat arrays (the layer runs them on slices, one per thread)."""
 from __future__ import annotations
 
-from numba import prange
-
-from numcnn.kernels.jit import parallel_kernel
-
-BLOCK = 16384  # elements per parallel task: big enough to amortize scheduling, small enough to balance
+from numcnn.kernels.jit import kernel
 
 
-@parallel_kernel
+@kernel
 def relu_forward(x, y):
-    """y = max(x, 0). x, y: (M,) flat, same dtype."""
-    size = x.size
-    for block in prange((size + BLOCK - 1) // BLOCK):
-        for i in range(block * BLOCK, min(size, (block + 1) * BLOCK)):
-            v = x[i]
-            y[i] = v if v > 0 else 0
+    """y = max(x, 0), as ``np.maximum(x, 0)``: NaN stays NaN, so a diverged run stays visible.
+
+    x, y (output): (M,) flat, same dtype.
+    """
+    for i in range(x.size):
+        v = x[i]
+        y[i] = 0 if v < 0 else v
 
 
-@parallel_kernel
+@kernel
 def relu_backward(grad_y, y, grad_x):
-    """grad_x = grad_y where the forward output was positive, else 0. All: (M,) flat."""
-    size = y.size
-    for block in prange((size + BLOCK - 1) // BLOCK):
-        for i in range(block * BLOCK, min(size, (block + 1) * BLOCK)):
-            grad_x[i] = grad_y[i] if y[i] > 0 else 0
+    """grad_x = grad_y * (y > 0): the gradient passes where the forward output was positive.
+
+    grad_y, y, grad_x (output): (M,) flat, same dtype. A multiplication, not a branch, so it matches the
+    reference exactly (a NaN gradient stays NaN) and vectorizes.
+    """
+    for i in range(y.size):
+        grad_x[i] = grad_y[i] * (y[i] > 0)

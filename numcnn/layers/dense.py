@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numcnn.kernels import parallel
 from numcnn.layers.base import Layer, check_input, glorot_uniform
 
 
@@ -27,16 +28,38 @@ class Dense(Layer):
         self._x = None
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x: (N, in_features) -> y: (N, out_features), same float dtype as x."""
         check_input(self, x, 2, self.in_features)
         self._x = x
-        weight, bias = self.params["weight"], self.params["bias"]
-        return x @ weight.T.astype(x.dtype, copy=False) + bias.astype(x.dtype, copy=False)
+        weight_t = self.params["weight"].T.astype(x.dtype, copy=False)  # (in, out)
+        bias = self.params["bias"].astype(x.dtype, copy=False)
+        y = np.empty((len(x), self.out_features), dtype=x.dtype)
+
+        def forward_part(part: slice) -> None:  # one thread's rows
+            np.matmul(x[part], weight_t, out=y[part])
+            y[part] += bias
+
+        parallel.run(forward_part, parallel.split(len(x), self._work_per_sample()))
+        return y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        weight = self.params["weight"]
-        self.grads["weight"] = (grad_y.T @ self._x).astype(weight.dtype, copy=False)  # (out, N) @ (N, in)
-        self.grads["bias"] = grad_y.sum(axis=0).astype(weight.dtype, copy=False)
-        return grad_y @ weight.astype(grad_y.dtype, copy=False)  # (N, out) @ (out, in)
+        """grad_y: (N, out_features) -> grad_x: (N, in_features); fills grads["weight"] and grads["bias"]."""
+        x = self._x
+        weight = self.params["weight"].astype(grad_y.dtype, copy=False)
+        grad_x = np.empty(x.shape, dtype=grad_y.dtype)
+
+        def backward_part(part: slice) -> np.ndarray:  # one thread's rows -> its share of the weight gradient
+            np.matmul(grad_y[part], weight, out=grad_x[part])  # (n, out) @ (out, in)
+            return grad_y[part].T @ x[part]  # (out, n) @ (n, in)
+
+        shares = parallel.run(backward_part, parallel.split(len(x), self._work_per_sample()))
+        self.grads["weight"] = sum(shares).astype(self.params["weight"].dtype, copy=False)
+        self.grads["bias"] = grad_y.sum(axis=0).astype(self.params["bias"].dtype, copy=False)
+        return grad_x
+
+    def _work_per_sample(self) -> float:
+        """Multiply-adds of one row, in the work units of ``parallel.split``."""
+        return self.in_features * self.out_features / 16
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (self.out_features,)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn.kernels import maxpool2d as kernels
-from numcnn.kernels.jit import announce_first_compile
+from numcnn.kernels import parallel
 from numcnn.layers.base import Layer, check_input, sliding_output_size
 
 
@@ -25,24 +25,27 @@ class MaxPool2D(Layer):
         self._cache = None
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x: (N, C, H, W) -> y: (N, C, H_out, W_out)."""
         check_input(self, x, 4)
-        announce_first_compile()
-        n, c, h, w = x.shape
-        out_h = sliding_output_size(h, self.kernel_size, self.stride)
-        out_w = sliding_output_size(w, self.kernel_size, self.stride)
-        if out_h < 1 or out_w < 1:
-            raise ValueError(f"{self!r}: input {h}x{w} is smaller than the window")
         x = np.ascontiguousarray(x)
-        y = np.empty((n, c, out_h, out_w), dtype=x.dtype)
-        argmax = np.empty((n, c, out_h, out_w), dtype=np.int32)
-        kernels.maxpool2d_forward(x, self.kernel_size, self.stride, y, argmax)
-        self._cache = (x.shape, argmax)
+        out_h, out_w = self.output_shape(x.shape[1:])[1:]
+        if out_h < 1 or out_w < 1:
+            raise ValueError(f"{self!r}: input {x.shape[2]}x{x.shape[3]} is smaller than the window")
+        y = np.empty(x.shape[:2] + (out_h, out_w), dtype=x.dtype)
+        k, s = self.kernel_size, self.stride
+        parallel.run(lambda part: kernels.maxpool2d_forward(x[part], k, s, y[part]),
+                     parallel.split(len(x), x[0].size))
+        self._cache = (x, y)  # backward finds each window's winner again: the first input equal to its max
         return y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        x_shape, argmax = self._cache
-        grad_x = np.empty(x_shape, dtype=grad_y.dtype)
-        kernels.maxpool2d_backward(np.ascontiguousarray(grad_y), argmax, grad_x)
+        """grad_y: (N, C, H_out, W_out) -> grad_x: (N, C, H, W)."""
+        x, y = self._cache
+        grad_y = np.ascontiguousarray(grad_y, dtype=x.dtype)
+        grad_x = np.empty_like(x)
+        k, s = self.kernel_size, self.stride
+        parallel.run(lambda part: kernels.maxpool2d_backward(x[part], y[part], grad_y[part], k, s, grad_x[part]),
+                     parallel.split(len(x), x[0].size))
         return grad_x
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
