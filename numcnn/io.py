@@ -38,6 +38,7 @@ def save_arrays_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], h
     os.makedirs(directory, exist_ok=True)
     fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
     try:
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes it private; a saved model is an ordinary file
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **payload)
             f.flush()
@@ -47,6 +48,12 @@ def save_arrays_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], h
         if os.path.exists(tmp_path):
             os.remove(tmp_path)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def load_arrays(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
