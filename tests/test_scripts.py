@@ -1,0 +1,101 @@
+"""scripts/train.py and scripts/evaluate.py end to end, each in its own process as a user runs them."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numcnn
+from numcnn.io import load_arrays
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RUN_FILES = ("model.npz", "checkpoint.npz", "history.json", "curves.png", "confusion_matrix.png", "mistakes.png",
+             "filters.png")
+
+
+def run_script(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def training(mnist_dir, tmp_path_factory) -> tuple[Path, str]:
+    """(run directory, printed output) of a one-epoch keras-example run on 512 images (a few seconds)."""
+    out = tmp_path_factory.mktemp("run")
+    result = run_script("scripts/train.py", "--arch", "keras-example", "--epochs", "1", "--limit", "512",
+                        "--no-progress", "--data-dir", str(mnist_dir), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out, result.stdout
+
+
+@pytest.fixture(scope="module")
+def trained_run(training) -> Path:
+    return training[0]
+
+
+def test_train_writes_every_file_of_the_run_directory(trained_run):
+    assert sorted(p.name for p in trained_run.iterdir()) == sorted(RUN_FILES)
+    for name in RUN_FILES:
+        assert (trained_run / name).stat().st_size > 0, name
+
+
+def test_train_records_its_results_in_the_model_and_the_history(trained_run):
+    model = numcnn.load(str(trained_run / "model.npz"))
+    history = json.loads((trained_run / "history.json").read_text())
+    assert model.meta["architecture"] == "keras-example" and model.meta["seed"] == 0 and model.meta["epochs"] == 1
+    assert "--limit 512" in model.meta["command"] and model.meta["numcnn_version"] == numcnn.__version__
+    assert 0.1 < model.meta["test_accuracy"] <= 1 and model.meta["test_loss"] > 0
+    assert model.meta["test_accuracy"] == history["test_accuracy"]
+    assert history["settings"] == {"arch": "keras-example", "batch_size": 128, "seed": 0, "limit": 512,
+                                   "epochs": 1, "lr": 1e-3, "schedule": "constant", "augment": False}
+    (record,) = history["epochs"]
+    assert set(record) == {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "images_per_s",
+                           "seconds"}
+    checkpoint = load_arrays(trained_run / "checkpoint.npz")[1]
+    assert (checkpoint["epoch"], checkpoint["step"]) == (1, 0)
+
+
+def test_train_prints_one_line_per_epoch_and_the_test_result(training):
+    output = training[1]
+    (epoch_line,) = [line for line in output.splitlines() if line.startswith("epoch ")]
+    for field in ("train loss", "val loss", "lr", "img/s", "elapsed"):
+        assert field in epoch_line
+    assert "test accuracy" in output
+
+
+def test_resume_refuses_to_change_the_data_settings_of_the_run(trained_run):
+    result = run_script("scripts/train.py", "--out", str(trained_run), "--resume", "--arch", "default")
+    assert result.returncode != 0
+    assert "drop --arch default (the run has keras-example)" in result.stderr
+
+
+def test_resume_without_a_checkpoint_says_so(tmp_path):
+    result = run_script("scripts/train.py", "--out", str(tmp_path), "--resume")
+    assert result.returncode != 0 and "no checkpoint at" in result.stderr
+
+
+def test_evaluate_prints_scores_table_and_confusion_matrix_and_writes_figures(trained_run, mnist_dir, tmp_path):
+    result = run_script("scripts/evaluate.py", str(trained_run / "model.npz"), "--data-dir", str(mnist_dir),
+                        "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    model = numcnn.load(str(trained_run / "model.npz"))
+    assert f"test accuracy {model.meta['test_accuracy']:.2%}" in result.stdout
+    assert "precision" in result.stdout and "recall" in result.stdout
+    matrix_rows = [line.split() for line in result.stdout.splitlines() if line.split()[:1] in ([str(d)] for d in
+                                                                                              range(10))]
+    counts = np.array([row[1:] for row in matrix_rows if len(row) == 11], dtype=int)
+    assert counts.shape == (10, 10) and counts.sum() == 10000
+    assert np.trace(counts) / 10000 == pytest.approx(model.meta["test_accuracy"])
+    for name in ("confusion_matrix.png", "mistakes.png", "filters.png", "curves.png"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_evaluate_names_a_missing_model(tmp_path):
+    result = run_script("scripts/evaluate.py", str(tmp_path / "missing.npz"))
+    assert result.returncode != 0 and "missing.npz: no such file" in result.stderr
