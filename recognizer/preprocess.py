@@ -1,0 +1,213 @@
+"""From a camera frame to a binary ink mask: grayscale, denoise, threshold, morphology.
+
+Every stage is a small function of images, so each can be called and looked at alone:
+
+    gray = to_gray(frame)                       # any image array -> (H, W) uint8
+    small, scale = downscale(gray, max_side)    # big frames are processed at a working size
+    clean = denoise(small)
+    darkness = ink_darkness(clean)              # 0 = paper, 255 = black ink, whatever the lighting
+    mask = threshold_ink(darkness)              # 255 = ink
+    mask = remove_ruled_lines(mask)             # printed lines on the paper are not ink to read
+    mask = close_gaps(mask)
+
+Why divide by the background: a camera sees reflectance x illumination. Dividing the image by an
+estimate of the blank paper under the same light (a morphological closing, which erases strokes
+thinner than its kernel) cancels the illumination, so shadows and gradients disappear and one
+threshold, set from the paper's own noise, works everywhere in the frame.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+# Sizes are fractions of the frame's shorter side, so the pipeline behaves the same at any resolution.
+BACKGROUND_KERNEL = 0.10   # wider than any pen stroke, narrower than shadows and page regions
+BACKGROUND_SUBSAMPLE = 4   # the background is smooth: estimate it on a 4x smaller image
+LINE_MIN_LENGTH = 0.25     # straight runs of ink at least this long are ruled lines, not digits
+LINE_MAX_TILT_DEG = 12     # ruled lines may be this far from horizontal/vertical
+LINE_TILT_STEP_DEG = 3
+LINE_MAX_THICKNESS = 1 / 80  # thicker ink crossing a line (a digit's stroke) is kept
+MIN_INK_CONTRAST = 0.12    # ink is at least 12% darker than the paper under the same light...
+NOISE_SIGMAS = 5.0         # ...and darker than the paper's own noise could make it
+
+
+def to_gray(frame: np.ndarray) -> np.ndarray:
+    """Any image array -> (H, W) uint8 grayscale.
+
+    Accepts (H, W), (H, W, 1), (H, W, 3) BGR, (H, W, 4) BGRA and (H, W, 2) gray+alpha, of any real dtype:
+    uint8 as is, uint16 scaled by 1/257, floats in [0, 1] scaled by 255 (floats beyond 1 taken as 0-255),
+    bool as 0/255. NaN and inf become 0 or 255. Raises TypeError/ValueError for anything that is not an image.
+    """
+    if not isinstance(frame, np.ndarray):
+        hint = " (a failed camera read returns None)" if frame is None else ""
+        raise TypeError(f"frame must be a numpy array holding an image, got {type(frame).__name__}{hint}")
+    if frame.ndim == 3 and frame.shape[2] in (1, 2):
+        frame = frame[:, :, 0]
+    if frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] not in (3, 4)):
+        raise ValueError(f"frame must have shape (H, W), (H, W, 3) BGR or (H, W, 4) BGRA, got {frame.shape}")
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise ValueError(f"frame is empty (shape {frame.shape}); it holds no pixels to look at")
+    frame = np.ascontiguousarray(_to_uint8(frame))
+    if frame.ndim == 2:
+        return frame
+    code = cv2.COLOR_BGR2GRAY if frame.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
+    return cv2.cvtColor(frame, code)
+
+
+def _to_uint8(frame: np.ndarray) -> np.ndarray:
+    dtype = frame.dtype
+    if dtype == np.uint8:
+        return frame
+    if dtype == np.bool_:
+        return frame.astype(np.uint8) * 255
+    if dtype == np.uint16:
+        return (frame // 257).astype(np.uint8)
+    if np.issubdtype(dtype, np.integer):
+        return np.clip(frame, 0, 255).astype(np.uint8)
+    if np.issubdtype(dtype, np.floating):
+        frame = np.nan_to_num(frame.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
+        if frame.max() <= 1.0:
+            frame = frame * 255.0
+        return np.clip(frame + 0.5, 0, 255).astype(np.uint8)
+    raise TypeError(f"frame has dtype {dtype}; use an image dtype such as uint8 or float32")
+
+
+def downscale(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """gray: (H, W) uint8 -> (smaller image whose longer side is at most max_side, scale <= 1).
+
+    A box (x, y, w, h) found in the small image is (x, y, w, h) / scale in the original.
+    """
+    height, width = gray.shape
+    scale = min(1.0, max_side / max(height, width))
+    if scale == 1.0:
+        return gray, 1.0
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), scale
+
+
+def denoise(gray: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 -> (H, W) uint8: a light Gaussian blur takes the sensor noise off single pixels."""
+    return cv2.GaussianBlur(gray, (3, 3), 0)
+
+
+def estimate_background(gray: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 -> (H, W) uint8: the paper as it would look without ink, under the same light.
+
+    A closing (max filter, then min filter) replaces every dark feature narrower than the kernel by its
+    surroundings, and keeps large regions (shadows, the desk around the page) and their edges.
+    """
+    height, width = gray.shape
+    factor = BACKGROUND_SUBSAMPLE if min(height, width) >= 16 * BACKGROUND_SUBSAMPLE else 1
+    small = cv2.resize(gray, (max(1, width // factor), max(1, height // factor)), interpolation=cv2.INTER_AREA)
+    size = _odd(BACKGROUND_KERNEL * min(small.shape))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    background = cv2.blur(background, (3, 3))
+    return cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def ink_darkness(gray: np.ndarray, background: np.ndarray | None = None) -> np.ndarray:
+    """(H, W) uint8 -> (H, W) uint8 darkness = 255 * (1 - gray / background): 0 for paper, 255 for black.
+
+    Dividing by the background removes the illumination, so ink in a shadow is as dark as ink in the light.
+    """
+    if background is None:
+        background = estimate_background(gray)
+    reflectance = cv2.divide(gray, np.maximum(background, 1), scale=255)  # saturates at 255 (brighter than paper)
+    return cv2.subtract(np.full_like(reflectance, 255), reflectance)
+
+
+def threshold_ink(darkness: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 darkness -> (H, W) uint8 mask, 255 where there is ink.
+
+    The threshold adapts to this frame's paper: its typical darkness (the median, since most of a page is
+    blank) plus the larger of a minimum ink contrast and several times the paper's noise (robust spread).
+    """
+    level = paper_level(darkness) + ink_margin(darkness)
+    _, mask = cv2.threshold(darkness, min(level, 254), 255, cv2.THRESH_BINARY)
+    return mask
+
+
+def paper_level(darkness: np.ndarray) -> float:
+    """The median darkness of a sample of pixels: the paper's level, as most of a page is paper."""
+    return _median_uint8(darkness[::4, ::4])
+
+
+def ink_margin(darkness: np.ndarray) -> float:
+    """How much darker than the paper's level a pixel must be to count as ink (in 0-255 units)."""
+    sample = darkness[::4, ::4]
+    spread = _median_uint8(cv2.absdiff(sample, np.full_like(sample, round(_median_uint8(sample)))))
+    noise_sigma = 1.4826 * spread  # the median absolute deviation of Gaussian noise is 0.6745 sigma
+    return max(255 * MIN_INK_CONTRAST, NOISE_SIGMAS * noise_sigma)
+
+
+def _median_uint8(values: np.ndarray) -> float:
+    counts = np.bincount(values.ravel(), minlength=256)
+    return float(np.searchsorted(np.cumsum(counts), (values.size + 1) / 2))
+
+
+def remove_ruled_lines(mask: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 mask -> the mask without ruled lines, margins and page edges (long straight thin ink).
+
+    Long lines are found on a 4x smaller copy of the mask (any ink in a 4x4 cell marks the cell), as what
+    survives an opening with a line-shaped kernel at several tilts. Inside those lines' band, only thin ink
+    is removed: a digit's stroke crossing a line is thicker across the line than the line itself, so it stays.
+    """
+    height, width = mask.shape
+    factor = 4
+    if min(height, width) < 32 * factor:
+        return mask
+    coarse = cv2.resize(mask, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+    coarse = cv2.dilate((coarse > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    length = max(8, round(LINE_MIN_LENGTH * min(coarse.shape)))
+    thickness = max(3, round(LINE_MAX_THICKNESS * min(height, width)))
+    result = mask
+    for vertical in (False, True):
+        lines = np.zeros_like(coarse)
+        for kernel in _line_kernels(length, vertical):
+            lines |= cv2.morphologyEx(coarse, cv2.MORPH_OPEN, kernel)
+        if not lines.any():
+            continue
+        band = cv2.resize(cv2.dilate(lines, np.ones((3, 3), np.uint8)), (width, height),
+                          interpolation=cv2.INTER_NEAREST)
+        across = (1, thickness) if not vertical else (thickness, 1)
+        thick_ink = cv2.morphologyEx(result, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+        thin_ink_in_band = cv2.bitwise_and(cv2.subtract(result, thick_ink), band * 255)
+        result = cv2.subtract(result, thin_ink_in_band)
+        # A stroke that crossed the line lost a line's width of ink: bridge such gaps across the band.
+        bridge = (2 * thickness + 1, 1) if not vertical else (1, 2 * thickness + 1)
+        bridged = cv2.morphologyEx(result, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
+        result = cv2.bitwise_or(result, cv2.bitwise_and(bridged, band * 255))
+    return result
+
+
+@lru_cache(maxsize=8)
+def _line_kernels(length: int, vertical: bool) -> tuple[np.ndarray, ...]:
+    """One-pixel-wide straight-line structuring elements, `length` long, tilted in steps up to the max tilt."""
+    kernels = []
+    for degrees in np.arange(-LINE_MAX_TILT_DEG, LINE_MAX_TILT_DEG + 1e-9, LINE_TILT_STEP_DEG):
+        rise = round((length - 1) * np.tan(np.radians(degrees)))
+        kernel = np.zeros((abs(rise) + 1, length), np.uint8)
+        start_y, end_y = (0, rise) if rise >= 0 else (-rise, 0)
+        cv2.line(kernel, (0, start_y), (length - 1, end_y), 1, 1)
+        kernels.append(np.ascontiguousarray(kernel.T) if vertical else kernel)
+    return tuple(kernels)
+
+
+def close_gaps(mask: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 mask -> mask with one-pixel breaks in strokes bridged (a 3x3 closing)."""
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+
+
+def ink_mask(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The whole stage: (H, W) uint8 gray -> (mask (H, W) uint8 255 = ink, darkness (H, W) uint8)."""
+    darkness = ink_darkness(denoise(gray))
+    mask = close_gaps(remove_ruled_lines(threshold_ink(darkness)))
+    return mask, darkness
+
+
+def _odd(value: float) -> int:
+    size = max(3, int(round(value)))
+    return size if size % 2 else size + 1
