@@ -13,6 +13,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from recognizer.normalize import quantile
+
 Box = tuple[int, int, int, int]
 
 MIN_HEIGHT = 0.025       # of the frame's shorter side: smaller blobs are specks, dust, paper texture
@@ -116,11 +118,13 @@ def remove_border_blobs(mask: np.ndarray) -> np.ndarray:
         return mask
     # Slivers just off such a region (the page's own edge, the rim of a shadow) go with it.
     reach = max(3, round(EDGE_REACH * min(mask.shape))) | 1
-    near_edge = cv2.dilate(np.isin(labels, edge).astype(np.uint8), np.ones((reach, reach), np.uint8))
-    doomed = np.unique(labels[(near_edge > 0) & (labels > 0)])
-    cleaned = mask.copy()
-    cleaned[np.isin(labels, doomed)] = 0
-    return cleaned
+    is_edge = np.zeros(count, dtype=np.uint8)
+    is_edge[edge] = 255
+    near_edge = cv2.dilate(is_edge[labels], np.ones((reach, reach), np.uint8))
+    keep = np.full(count, 255, dtype=np.uint8)
+    keep[np.unique(labels[(near_edge > 0) & (labels > 0)])] = 0
+    keep[0] = 0
+    return keep[labels]
 
 
 def split_touching(mask: np.ndarray, box: Box, digit_height: float) -> list[Box]:
@@ -182,8 +186,9 @@ def digit_ink(mask: np.ndarray, box: Box, darkness: np.ndarray | None = None) ->
     if darkness is None or not ink.any():
         return ink
     soft = darkness[y:y + h, x:x + w].astype(np.float32)
-    core = float(np.percentile(soft[ink > 0], 75))
-    floor = float(np.percentile(soft[own == 0], 50)) if (own == 0).any() else 0.0
+    core = quantile(soft[ink > 0], 0.75)
+    background = soft[own == 0]
+    floor = quantile(background, 0.5) if background.size else 0.0
     scaled = np.clip((soft - floor) / max(core - floor, 1.0), 0, 1) * 255
     near_ink = cv2.dilate(ink, np.ones((3, 3), np.uint8))
     return np.where(near_ink > 0, scaled, 0).astype(np.uint8)
