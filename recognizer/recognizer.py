@@ -81,7 +81,7 @@ class Recognizer:
         gray = to_gray(frame)
         small, scale = downscale(gray, self.working_size)
         mask, darkness = ink_mask(small)
-        boxes = find_digit_boxes(mask)
+        boxes = find_digit_boxes(mask, darkness)
         images = np.stack([normalize_digit(digit_ink(mask, box, darkness)) for box in boxes]) if boxes else \
             np.zeros((0, 28, 28), dtype=np.float32)
         probs = self.model.predict_proba(images[:, None]) if boxes else np.zeros((0, 10), dtype=np.float32)

@@ -26,6 +26,7 @@ BORDER_MARGIN = 2        # pixels: a blob this close to the frame's edge is cut 
 EDGE_REACH = 0.05        # of the shorter side: blobs this close to ink touching the frame's edge go with it
 MAX_TYPICAL_HEIGHT = 2.5  # a blob taller than this many typical digits of the page is not a digit...
 MIN_TYPICAL_HEIGHT = 0.45  # ...nor one shorter than this fraction of them (a dot, a dash, a speck)
+FAINT_INK = 0.6          # blobs with ink fainter than this fraction of the page's handwriting are not writing
 SPLIT_WIDTH_RATIO = 1.1  # width / height above which a blob is taken for digits written touching
 MERGE_X_OVERLAP = 0.5    # fragments of one digit overlap horizontally by this much of the narrower,
 MERGE_Y_GAP = 0.2        # are separated vertically by less than this much of a typical digit's height,
@@ -149,8 +150,21 @@ def split_touching(mask: np.ndarray, box: Box, digit_height: float) -> list[Box]
     return pieces
 
 
-def find_digit_boxes(mask: np.ndarray) -> list[Box]:
-    """(H, W) uint8 ink mask -> boxes (x, y, w, h) of the blobs that look like digits."""
+def faint_boxes(boxes: list[Box], mask: np.ndarray, darkness: np.ndarray) -> set[Box]:
+    """The boxes whose ink is much fainter than the page's handwriting: shading at a page edge or under a
+    fold, pencil ghosts, show-through from the other side. Ink darkness is the median over the blob's ink of
+    ``darkness`` (0 = paper, 255 = black); the page's handwriting is the median over all blobs."""
+    if len(boxes) < 3:
+        return set()
+    levels = [float(np.median(_crop(darkness, box)[_crop(mask, box) > 0])) for box in boxes]
+    page = float(np.median(levels))
+    return {box for box, level in zip(boxes, levels) if level < FAINT_INK * page}
+
+
+def find_digit_boxes(mask: np.ndarray, darkness: np.ndarray | None = None) -> list[Box]:
+    """(H, W) uint8 ink mask -> boxes (x, y, w, h) of the blobs that look like digits. With the frame's
+    ``darkness`` (see ``preprocess.ink_darkness``), blobs much fainter than the page's handwriting are
+    dropped too."""
     min_height = max(MIN_HEIGHT_PX, MIN_HEIGHT * min(mask.shape))
     mask = remove_border_blobs(mask)
     blobs = merge_fragments(external_blobs(mask), min_height)
@@ -158,8 +172,10 @@ def find_digit_boxes(mask: np.ndarray) -> list[Box]:
     tallest, shortest = (MAX_TYPICAL_HEIGHT * digit_height, MIN_TYPICAL_HEIGHT * digit_height) \
         if len(blobs) >= 3 else (np.inf, 0)
     pieces = [piece for box, _ in blobs for piece in split_touching(mask, box, digit_height)]
-    return [box for box in pieces if shortest <= box[3] <= tallest
-            and is_plausible_digit(box, float(cv2.countNonZero(_crop(mask, box))), mask.shape)]
+    boxes = [box for box in pieces if shortest <= box[3] <= tallest
+             and is_plausible_digit(box, float(cv2.countNonZero(_crop(mask, box))), mask.shape)]
+    faint = faint_boxes(boxes, mask, darkness) if darkness is not None else set()
+    return [box for box in boxes if box not in faint]
 
 
 def _crop(image: np.ndarray, box: Box) -> np.ndarray:
