@@ -187,8 +187,9 @@ def remove_ruled_lines(mask: np.ndarray) -> np.ndarray:
 def _line_kernels(length: int, vertical: bool) -> tuple[np.ndarray, ...]:
     """One-pixel-wide straight-line structuring elements, `length` long, tilted in steps up to the max tilt."""
     kernels = []
+    length |= 1  # odd sizes keep the kernel's anchor (its centre) on the line, so opening never adds ink
     for degrees in np.arange(-LINE_MAX_TILT_DEG, LINE_MAX_TILT_DEG + 1e-9, LINE_TILT_STEP_DEG):
-        rise = round((length - 1) * np.tan(np.radians(degrees)))
+        rise = 2 * round((length - 1) * np.tan(np.radians(degrees)) / 2)
         kernel = np.zeros((abs(rise) + 1, length), np.uint8)
         start_y, end_y = (0, rise) if rise >= 0 else (-rise, 0)
         cv2.line(kernel, (0, start_y), (length - 1, end_y), 1, 1)

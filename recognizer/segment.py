@@ -25,7 +25,8 @@ MIN_FILL, MAX_FILL = 0.06, 0.85  # ink / box area: hollow outlines and solid pat
 BORDER_MARGIN = 2        # pixels: a blob this close to the frame's edge is cut off
 EDGE_REACH = 0.05        # of the shorter side: blobs this close to ink touching the frame's edge go with it
 MAX_TYPICAL_HEIGHT = 2.5  # a blob taller than this many typical digits of the page is not a digit...
-MIN_TYPICAL_HEIGHT = 0.45  # ...nor one shorter than this fraction of them (a dot, a dash, a speck)
+MIN_TYPICAL_HEIGHT = 0.3  # ...nor one shorter than this fraction of them (a dot, a dash, a speck)
+MIN_INK_DARKNESS = 0.22  # writing is at least this much darker than the paper around it (pencil included)
 FAINT_INK = 0.6          # blobs with ink fainter than this fraction of the page's handwriting are not writing
 SPLIT_WIDTH_RATIO = 1.1  # width / height above which a blob is taken for digits written touching
 MERGE_X_OVERLAP = 0.5    # fragments of one digit overlap horizontally by this much of the narrower,
@@ -63,9 +64,9 @@ def are_fragments(a: Box, b: Box, digit_height: float) -> bool:
 
 
 def typical_height(blobs: list[tuple[Box, float]], min_height: float) -> float:
-    """The median height of the blobs tall enough to be digits: the page's handwriting size."""
+    """The upper-quartile height of the blobs tall enough to be digits: the page's handwriting size."""
     heights = [box[3] for box, _ in blobs if box[3] >= min_height]
-    return float(np.median(heights)) if heights else min_height
+    return float(np.percentile(heights, 75)) if heights else min_height  # fragments pull a median down
 
 
 def merge_fragments(blobs: list[tuple[Box, float]], min_height: float) -> list[tuple[Box, float]]:
@@ -131,16 +132,20 @@ def remove_border_blobs(mask: np.ndarray) -> np.ndarray:
 def split_touching(mask: np.ndarray, box: Box, digit_height: float) -> list[Box]:
     """Cut a blob of digits written touching each other into single digits.
 
-    A blob of digit height but wider than SPLIT_WIDTH_RATIO heights is cut at the column of least ink in
-    its middle half (where two digits touch, only a stroke or two cross), again and again until every piece
-    is narrow enough. Each piece's box is shrunk to its own ink.
+    A blob of digit height but wider than SPLIT_WIDTH_RATIO heights holds about n = w / (0.7 h) digits. It
+    is cut at the column of least ink near where the first digit should end (w / n): where two digits
+    touch, only a stroke or two cross, and looking near that place keeps the cut out of a digit's own loop.
+    Pieces are cut again until every one is narrow enough; each piece's box is shrunk to its own ink.
     """
     x, y, w, h = box
     if w <= SPLIT_WIDTH_RATIO * h or not 0.6 * digit_height <= h <= 1.6 * digit_height:
         return [box]
     columns = np.count_nonzero(mask[y:y + h, x:x + w], axis=0)
-    middle = slice(w // 4, max(w // 4 + 1, 3 * w // 4))
-    cut = middle.start + int(np.argmin(columns[middle]))
+    expected = w / max(2, round(w / (0.7 * h)))
+    window = slice(max(1, int(expected - 0.2 * h)), min(w - 1, int(expected + 0.2 * h) + 1))
+    if window.start >= window.stop:
+        return [box]
+    cut = window.start + int(np.argmin(columns[window]))
     pieces = []
     for left, right in ((0, cut), (cut, w)):
         rows = np.flatnonzero(mask[y:y + h, x + left:x + right].any(axis=1))
@@ -151,14 +156,14 @@ def split_touching(mask: np.ndarray, box: Box, digit_height: float) -> list[Box]
 
 
 def faint_boxes(boxes: list[Box], mask: np.ndarray, darkness: np.ndarray) -> set[Box]:
-    """The boxes whose ink is much fainter than the page's handwriting: shading at a page edge or under a
-    fold, pencil ghosts, show-through from the other side. Ink darkness is the median over the blob's ink of
-    ``darkness`` (0 = paper, 255 = black); the page's handwriting is the median over all blobs."""
-    if len(boxes) < 3:
-        return set()
+    """The boxes whose ink is too faint to be writing: fainter than MIN_INK_DARKNESS, or much fainter than the
+    page's handwriting (shading at a page edge or under a fold, ghosts, show-through from the other side).
+    Ink darkness is the median over the blob's ink of ``darkness`` (0 = paper, 255 = black); the page's
+    handwriting is the median over all blobs, when there are enough of them to tell."""
     levels = [float(np.median(_crop(darkness, box)[_crop(mask, box) > 0])) for box in boxes]
-    page = float(np.median(levels))
-    return {box for box, level in zip(boxes, levels) if level < FAINT_INK * page}
+    page = float(np.median(levels)) if len(boxes) >= 3 else 0.0
+    limit = max(FAINT_INK * page, MIN_INK_DARKNESS * 255)
+    return {box for box, level in zip(boxes, levels) if level < limit}
 
 
 def find_digit_boxes(mask: np.ndarray, darkness: np.ndarray | None = None) -> list[Box]:

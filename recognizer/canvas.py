@@ -1,0 +1,228 @@
+"""``python -m recognizer.canvas``: draw a digit with the mouse and watch the network read it live.
+
+The pad is black and the pen thick and white, like an MNIST digit. After every stroke the drawing
+goes through the same MNIST-style normalization as a digit found by the camera
+(`recognizer.normalize`), then through the model; the window shows the prediction, a bar chart of
+the 10 probabilities and the 28x28 picture the network actually saw. Keys: c clears, q/Esc quits.
+
+The drawing pad, the chart and the key handling are plain classes and functions of NumPy images,
+so they are tested without a window; only `run` touches the screen.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import cv2
+import numpy as np
+
+from recognizer.live import NO_KEY, display_available, window_closed
+from recognizer.normalize import normalize_digit
+from recognizer.overlay import FONT, GREEN, WHITE, YELLOW, put_text
+
+WINDOW = "numcnn canvas"
+PAD_SIZE = 320
+PEN_WIDTH = 24          # about 1/13 of the pad: MNIST strokes are ~2 px in a 20 px high digit
+CHART_WIDTH = 320
+HEADER_HEIGHT = 48
+INSET_SIZE = 84           # the 28x28 model input, shown 3x
+GREY = (90, 90, 90)
+ESC = 27
+HELP = "draw with the left button | c clear | q quit"
+
+
+class DrawingPad:
+    """A square black pad drawn on with a round white pen.
+
+    ink: (size, size) uint8, 0 = background, 255 = ink. ``version`` grows with every change, so a
+    caller can tell whether the drawing changed since it last looked.
+    """
+
+    def __init__(self, size: int = PAD_SIZE, pen_width: int = PEN_WIDTH) -> None:
+        self.ink = np.zeros((size, size), dtype=np.uint8)
+        self.pen_width = pen_width
+        self.version = 0
+        self._last: tuple[int, int] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.ink.any()
+
+    def press(self, x: int, y: int) -> None:
+        """Put the pen down at (x, y): draws a dot."""
+        self._last = (x, y)
+        self._line_to(x, y)
+
+    def drag(self, x: int, y: int) -> None:
+        """Move the pen to (x, y), drawing a line from the last point while it is down."""
+        if self._last is not None:
+            self._line_to(x, y)
+
+    def release(self) -> None:
+        self._last = None
+
+    def clear(self) -> None:
+        self.ink[:] = 0
+        self._last = None
+        self.version += 1
+
+    def _line_to(self, x: int, y: int) -> None:
+        cv2.line(self.ink, self._last, (x, y), 255, self.pen_width, cv2.LINE_AA)
+        self._last = (x, y)
+        self.version += 1
+
+    def on_mouse(self, event: int, x: int, y: int, flags: int, param: Any = None) -> None:
+        """A cv2.setMouseCallback handler: left button down draws, moving with it held draws lines."""
+        if event == cv2.EVENT_LBUTTONDOWN:
+            self.press(x, y)
+        elif event == cv2.EVENT_MOUSEMOVE and flags & cv2.EVENT_FLAG_LBUTTON:
+            self.drag(x, y)
+        elif event == cv2.EVENT_LBUTTONUP:
+            self.release()
+
+
+@dataclass
+class Prediction:
+    """probs: (10,) float32 class probabilities; model_input: (28, 28) float32 in [0, 1], what the model saw."""
+
+    probs: np.ndarray
+    model_input: np.ndarray
+
+    @property
+    def digit(self) -> int:
+        return int(np.argmax(self.probs))
+
+
+def bar_chart(probs: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(height, width, 3) uint8: one bar per class 0-9, labelled below, the most likely one highlighted.
+
+    probs: (10,) values in [0, 1]; a bar of probability 1 fills the chart's height above the labels.
+    """
+    chart = np.zeros((height, width, 3), dtype=np.uint8)
+    label_height = 22
+    slot = width / 10
+    best = int(np.argmax(probs))
+    for digit, p in enumerate(np.clip(probs, 0.0, 1.0)):
+        left, right = int(digit * slot + slot * 0.15), int((digit + 1) * slot - slot * 0.15)
+        top = int(round((height - label_height) * (1.0 - float(p))))
+        color = GREEN if digit == best else GREY
+        if top < height - label_height:
+            cv2.rectangle(chart, (left, top), (right, height - label_height - 1), color, cv2.FILLED)
+        cv2.putText(chart, str(digit), (left, height - 5), FONT, 0.55, WHITE, 1, cv2.LINE_AA)
+    return chart
+
+
+def render(pad: DrawingPad, prediction: Prediction | None) -> np.ndarray:
+    """The window picture (HEADER_HEIGHT + S, S + CHART_WIDTH, 3) uint8 for a pad of side S.
+
+    Header: the prediction and its probability, and the key help. Left: the pad. Right: the 28x28
+    picture the model saw (enlarged), and below it the bar chart of the 10 probabilities.
+    """
+    size = pad.ink.shape[0]
+    view = np.zeros((HEADER_HEIGHT + size, size + CHART_WIDTH, 3), dtype=np.uint8)
+    view[HEADER_HEIGHT:, :size] = cv2.cvtColor(pad.ink, cv2.COLOR_GRAY2BGR)
+    cv2.rectangle(view, (0, HEADER_HEIGHT), (size - 1, HEADER_HEIGHT + size - 1), GREY, 1)
+    put_text(view, HELP, (size + 10, 20), WHITE, 0.45)
+    if prediction is None:
+        put_text(view, "draw a digit", (10, 32), WHITE, 0.8)
+        return view
+    confidence = float(prediction.probs[prediction.digit])
+    put_text(view, f"prediction: {prediction.digit}  ({confidence:.0%})", (10, 32), GREEN, 0.8)
+    inset = INSET_SIZE
+    seen = cv2.resize((np.clip(prediction.model_input, 0, 1) * 255).astype(np.uint8), (inset, inset),
+                      interpolation=cv2.INTER_NEAREST)
+    top, left = HEADER_HEIGHT + 4, view.shape[1] - inset - 4
+    view[top : top + inset, left : left + inset] = cv2.cvtColor(seen, cv2.COLOR_GRAY2BGR)
+    put_text(view, "model input:", (size + 10, top + inset // 2), YELLOW, 0.5)
+    chart_top = top + inset + 8
+    view[chart_top:, size:] = bar_chart(prediction.probs, CHART_WIDTH, view.shape[0] - chart_top)
+    return view
+
+
+def handle_key(key: int, pad: DrawingPad) -> bool:
+    """React to a key code from cv2.waitKey: c clears the pad. Returns False when the user quits (q/Esc)."""
+    key &= 0xFF
+    if key in (ord("q"), ESC):
+        return False
+    if key == ord("c"):
+        pad.clear()
+    return True
+
+
+def run(classify: Callable[[np.ndarray], Prediction], pad: DrawingPad | None = None) -> None:
+    """Show the pad until q/Esc or the window is closed.
+
+    classify: the pad's ink (S, S) uint8 -> Prediction (see `make_classifier`).
+    """
+    pad = pad or DrawingPad()
+    cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE)
+    cv2.setMouseCallback(WINDOW, pad.on_mouse)
+    prediction, seen_version = None, -1
+    try:
+        while True:
+            if pad.version != seen_version:
+                seen_version = pad.version
+                prediction = None if pad.is_empty else classify(pad.ink)
+            cv2.imshow(WINDOW, render(pad, prediction))
+            key = cv2.waitKey(15)
+            if not handle_key(key, pad) or (key & 0xFF == NO_KEY and window_closed(WINDOW)):
+                break
+    finally:
+        cv2.destroyWindow(WINDOW)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m recognizer.canvas [--model PATH]``; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m recognizer.canvas",
+                                     description="Draw a digit with the mouse and watch the network read it live.",
+                                     epilog="keys: c clears the pad, q or Esc quits")
+    parser.add_argument("--model", default=None, help="trained model .npz (default: the shipped model)")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:
+        return int(exit_request.code or 0)
+    if not display_available():
+        print("error: the canvas needs a window, and there is no display here (DISPLAY is not set). "
+              "To read digits from images or videos without a window, use "
+              "`python -m recognizer --source FILE --headless`.", file=sys.stderr)
+        return 2
+    try:
+        model = load_model(args.model)
+    except (OSError, ValueError, KeyError) as error:
+        print(f"error: cannot load the model: {error}", file=sys.stderr)
+        return 1
+    try:
+        run(make_classifier(model))
+    except cv2.error as error:
+        print(f"error: OpenCV cannot show a window ({error.err}).", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def load_model(model_path: str | None) -> Any:
+    """The numcnn model of ``--model`` (None: the shipped one), checked like the camera path checks it."""
+    from recognizer import Recognizer
+
+    return Recognizer.from_file(model_path).model
+
+
+def make_classifier(model: Any) -> Callable[[np.ndarray], Prediction]:
+    """A function from the pad's ink (S, S) uint8, white on black, to a Prediction by ``model``.
+
+    The ink goes through `normalize_digit`, exactly as a digit found in a camera frame does.
+    """
+
+    def classify(ink: np.ndarray) -> Prediction:
+        model_input = normalize_digit(ink)
+        probs = model.predict_proba(model_input[None, None])[0]
+        return Prediction(np.asarray(probs, dtype=np.float32), model_input)
+
+    return classify
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""Follow digits from frame to frame so a still sheet gives a steady reading instead of flicker.
+
+Each frame the recognizer gives an independent guess for every digit. A pen stroke near the edge of
+the threshold, a little noise or a hand moving the camera changes those guesses from frame to frame.
+The tracker:
+
+1. estimates how far the whole picture moved since the last frame (the camera shook a little);
+2. matches every new digit to the nearest known digit after that move (greedy, nearest pair first);
+3. averages each digit's 10 probabilities over its last few frames, and reads the class from the
+   average, so one bad frame cannot flip the reading;
+4. keeps a digit that was seen a few times alive for a few frames when it is briefly missed,
+   and forgets it after that. A digit seen only once is forgotten as soon as it is missed, so a
+   one-frame speck of noise never lingers.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+
+class DigitLike(Protocol):
+    """What the tracker reads from a recognizer digit: box (x, y, w, h) and probs (10,)."""
+
+    box: tuple[int, int, int, int]
+    probs: np.ndarray
+
+
+@dataclass
+class TrackedDigit:
+    """A digit as the tracker reports it; has the same fields as the recognizer's Digit plus two.
+
+    box: (x, y, w, h) ints, smoothed over frames.
+    digit: class read from the averaged probabilities, or None when their maximum is below the threshold.
+    confidence: the averaged probability of that class.
+    probs: (10,) float32, averaged over the track's recent frames.
+    track_id: stays the same for the same digit across frames.
+    seen: False while the digit is missing from the current frame and only remembered.
+    """
+
+    box: tuple[int, int, int, int]
+    digit: int | None
+    confidence: float
+    probs: np.ndarray
+    track_id: int
+    seen: bool
+
+
+class Track:
+    """What the tracker remembers about one digit: a float box (x, y, w, h) and its recent probs.
+
+    mean_probs: (10,) float32, the average of the last ``window`` probability vectors, kept as a
+    running sum so that a frame costs one addition per track rather than a new average.
+    """
+
+    def __init__(self, track_id: int, box: np.ndarray, probs: np.ndarray, window: int) -> None:
+        self.track_id = track_id
+        self.box = box.astype(np.float64)
+        self.history: deque[np.ndarray] = deque(maxlen=window)
+        self.mean_probs = np.zeros(10, dtype=np.float32)
+        self._sum = np.zeros(10, dtype=np.float64)
+        self.hits = 0
+        self.misses = 0
+        self.add(probs)
+
+    def add(self, probs: np.ndarray) -> None:
+        """Count one more sighting with class probabilities ``probs`` (10,); the oldest beyond the window is dropped."""
+        if len(self.history) == self.history.maxlen:
+            self._sum -= self.history[0]
+        self.history.append(probs)
+        self._sum += probs
+        self.mean_probs = (self._sum / len(self.history)).astype(np.float32)
+        self.hits += 1
+        self.misses = 0
+
+
+class Tracker:
+    """Matches digits across frames and smooths their class; see the module docstring.
+
+    min_confidence: an averaged probability below this reads as "not a digit" (settable, like the recognizer's).
+    window: how many recent frames are averaged.
+    max_missed: how many frames in a row an established digit may be missing before it is forgotten.
+    max_match_distance: how far a digit may move between frames and still match, in units of its size
+        (after the global camera shift has been taken out).
+    box_smoothing: weight of the new box when blending it with the remembered one (1 = no smoothing).
+    """
+
+    def __init__(
+        self,
+        min_confidence: float = 0.5,
+        window: int = 6,
+        max_missed: int = 5,
+        max_match_distance: float = 0.5,
+        box_smoothing: float = 0.5,
+    ) -> None:
+        self.min_confidence = min_confidence
+        self.window = window
+        self.max_missed = max_missed
+        self.max_match_distance = max_match_distance
+        self.box_smoothing = box_smoothing
+        self.tracks: list[Track] = []
+        self.last_shift = np.zeros(2)
+        self._next_id = 0
+
+    def reset(self) -> None:
+        """Forget every digit (for a new scene, e.g. the next image of a folder)."""
+        self.tracks = []
+        self.last_shift = np.zeros(2)
+
+    def update(self, digits: Sequence[DigitLike]) -> list[TrackedDigit]:
+        """Feed the digits found in one frame; returns the smoothed digits to show for that frame."""
+        boxes = np.array([d.box for d in digits], dtype=np.float64).reshape(-1, 4)
+        probs = [np.asarray(d.probs, dtype=np.float32) for d in digits]
+        track_boxes = np.array([t.box for t in self.tracks], dtype=np.float64).reshape(-1, 4)
+        track_classes = np.array([t.mean_probs.argmax() for t in self.tracks], dtype=np.int64)
+        detected_classes = np.array([p.argmax() for p in probs], dtype=np.int64)
+
+        self.last_shift = estimate_shift(track_boxes, boxes, track_classes, detected_classes)
+        for track in self.tracks:
+            track.box[:2] += self.last_shift
+        predicted = track_boxes + np.array([*self.last_shift, 0.0, 0.0])
+
+        pairs = greedy_match(predicted, boxes, self.max_match_distance)
+        matched_tracks = {t for t, _ in pairs}
+        matched_digits = {d for _, d in pairs}
+        for t, d in pairs:
+            track = self.tracks[t]
+            track.box += self.box_smoothing * (boxes[d] - track.box)
+            track.add(probs[d])
+
+        survivors = []
+        for t, track in enumerate(self.tracks):
+            if t not in matched_tracks:
+                track.misses += 1
+                is_established = track.hits >= 2
+                if not is_established or track.misses > self.max_missed:
+                    continue
+            survivors.append(track)
+        for d in range(len(digits)):
+            if d not in matched_digits:
+                survivors.append(Track(self._next_id, boxes[d], probs[d], self.window))
+                self._next_id += 1
+        self.tracks = survivors
+        return self.current()
+
+    def current(self) -> list[TrackedDigit]:
+        """The smoothed digits as of the last update, read with the current ``min_confidence``; top-left first."""
+        boxes = np.rint(np.array([t.box for t in self.tracks]).reshape(-1, 4)).astype(int)
+        out = []
+        for track, (x, y, w, h) in zip(self.tracks, boxes.tolist()):
+            probs = track.mean_probs
+            best = int(probs.argmax())
+            confidence = float(probs[best])
+            out.append(
+                TrackedDigit(
+                    box=(x, y, max(w, 1), max(h, 1)),
+                    digit=best if confidence >= self.min_confidence else None,
+                    confidence=confidence,
+                    probs=probs,
+                    track_id=track.track_id,
+                    seen=track.misses == 0,
+                )
+            )
+        return sorted(out, key=lambda d: (d.box[1], d.box[0]))
+
+
+def box_centres(boxes: np.ndarray) -> np.ndarray:
+    """boxes: (N, 4) as (x, y, w, h) -> (N, 2) centres (cx, cy)."""
+    return boxes[:, :2] + boxes[:, 2:] / 2.0
+
+
+def box_sizes(boxes: np.ndarray) -> np.ndarray:
+    """boxes: (N, 4) -> (N,) the longer side of each box, at least 1."""
+    return np.maximum(boxes[:, 2:].max(axis=1), 1.0)
+
+
+def similar_size(a: np.ndarray, b: np.ndarray, max_ratio: float = 2.0) -> np.ndarray:
+    """a: (M, 4), b: (N, 4) -> (M, N) bool: the longer sides differ by less than ``max_ratio``."""
+    ratio = box_sizes(a)[:, None] / box_sizes(b)[None, :]
+    return (ratio < max_ratio) & (ratio > 1.0 / max_ratio)
+
+
+def estimate_shift(
+    previous: np.ndarray,
+    current: np.ndarray,
+    previous_classes: np.ndarray,
+    current_classes: np.ndarray,
+    search_radius: float = 3.0,
+    neighbours: int = 3,
+    tolerance: float = 0.25,
+) -> np.ndarray:
+    """How far the whole picture moved between two frames, as (dx, dy) pixels.
+
+    previous: (M, 4) boxes of the last frame, current: (N, 4) boxes of this frame, *_classes: (M,), (N,).
+    Every previous box proposes the moves to its ``neighbours`` nearest current boxes of a similar size
+    within ``search_radius`` box sizes. Proposals vote for each other when they agree within
+    ``tolerance`` box sizes; a proposal between boxes of the same class has two votes, because a
+    digit that keeps its class is more likely the same digit. The move with the most votes wins (one
+    flickering class cannot outvote the rest of the sheet); ties go to the smaller move, because a
+    still camera is the common case. A move within ``tolerance`` counts as no move: it is as likely
+    jitter of the boxes themselves, which the tracker smooths instead of following.
+    Returns (0, 0) when nothing can be compared.
+    """
+    if len(previous) == 0 or len(current) == 0:
+        return np.zeros(2)
+    moves = box_centres(current)[None, :, :] - box_centres(previous)[:, None, :]  # (M, N, 2)
+    sizes = box_sizes(previous)
+    distance = np.linalg.norm(moves, axis=2) / sizes[:, None]
+    allowed = (distance <= search_radius) & similar_size(previous, current)
+    votes = np.where(previous_classes[:, None] == current_classes[None, :], 2.0, 1.0)
+    ranked = np.argsort(np.where(allowed, distance, np.inf), axis=1)[:, :neighbours]  # (M, k) nearest first
+    rows = np.broadcast_to(np.arange(len(previous))[:, None], ranked.shape)
+    keep = allowed[rows, ranked]
+    rows, columns = rows[keep], ranked[keep]
+    if len(rows) == 0:
+        return np.zeros(2)
+    proposals, weights = moves[rows, columns], votes[rows, columns]
+    radius = tolerance * float(np.median(sizes))
+    agree = np.linalg.norm(proposals[:, None, :] - proposals[None, :, :], axis=2) <= radius
+    support = agree @ weights
+    best_ones = np.flatnonzero(support == support.max())
+    best = best_ones[np.argmin(np.linalg.norm(proposals[best_ones], axis=1))]
+    shift = np.median(proposals[agree[best]], axis=0)
+    if np.linalg.norm(shift) <= radius:
+        return np.zeros(2)
+    return shift
+
+
+def greedy_match(previous: np.ndarray, current: np.ndarray, max_distance: float) -> list[tuple[int, int]]:
+    """Pairs (previous index, current index), the closest pair first, each box used at most once.
+
+    previous: (M, 4), current: (N, 4) boxes. The distance between two boxes is the distance of their
+    centres divided by the longer side of the larger box; pairs farther than ``max_distance`` or of
+    very different sizes never match.
+    """
+    if len(previous) == 0 or len(current) == 0:
+        return []
+    gap = np.linalg.norm(box_centres(previous)[:, None, :] - box_centres(current)[None, :, :], axis=2)
+    scale = np.maximum(box_sizes(previous)[:, None], box_sizes(current)[None, :])
+    cost = gap / scale
+    cost[~similar_size(previous, current)] = np.inf
+    close_enough = np.flatnonzero(cost <= max_distance)
+    pairs = []
+    used_previous, used_current = set(), set()
+    for flat in close_enough[np.argsort(cost.ravel()[close_enough], kind="stable")]:
+        p, c = np.unravel_index(flat, cost.shape)
+        if p in used_previous or c in used_current:
+            continue
+        pairs.append((int(p), int(c)))
+        used_previous.add(p)
+        used_current.add(c)
+    return pairs

@@ -1,0 +1,119 @@
+"""Benchmark the recognizer on synthetic photos of MNIST test digits: accuracy, phantom digits, latency.
+
+    python scripts/benchmark_recognizer.py --data-dir ../shared/data/mnist
+    python scripts/benchmark_recognizer.py --scenes 100 --blank 30 --seed 1 --data-dir ../shared/data/mnist
+    python scripts/benchmark_recognizer.py --model runs/my_net/model.npz --repeats 10
+
+Scenes come from ``recognizer.synth.make_scene`` (640x480 photos of paper with rows of MNIST **test** digits,
+uneven light, shadows, blur, noise, perspective, sometimes ruled lines and the desk around the page), so the
+network has never seen these digits. It measures
+
+- digits read correctly: over ``--scenes`` scenes, the sum of ``synth.score_lines`` (per row: length minus
+  edit distance between the true and the read string) divided by the number of true digits;
+- phantom digits: digits read on ``--blank`` scenes of blank paper (same paper, light and camera, no ink);
+- latency of ``Recognizer.process`` alone (not scene making) on 640x480 scenes with about 10 digits
+  (8 to 12), each processed ``--repeats`` times after one warm-up call: median and 90th percentile.
+
+It ends with one summary block to paste into the README together with the command line.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+
+import numpy as np
+
+from recognizer import synth
+from recognizer.recognizer import Recognizer
+
+LATENCY_SCENES = 20          # scenes timed for latency
+LATENCY_DIGITS = (8, 12)     # digits per timed scene: "about 10"
+MAX_DRAWS = 2000             # give up looking for such scenes after this many tries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scenes", type=int, default=200, help="scenes with digits, for accuracy")
+    parser.add_argument("--blank", type=int, default=50, help="blank pages, for phantom digits")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the scene generator")
+    parser.add_argument("--data-dir", help="directory with the MNIST files (default: NUMCNN_DATA, then the cache)")
+    parser.add_argument("--model", help="model file (default: the shipped recognizer/models/mnist_cnn/model.npz)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed process() calls per latency scene")
+    args = parser.parse_args()
+    if args.scenes < 1 or args.blank < 0 or args.repeats < 1:
+        parser.error("--scenes and --repeats must be >= 1, --blank >= 0")
+
+    recognizer = Recognizer.from_file(args.model)
+    images, labels = synth.load_test_digits(args.data_dir)
+    rng = np.random.default_rng(args.seed)
+
+    correct, total, wrong_scenes = read_scenes(recognizer, rng, images, labels, args.scenes)
+    phantoms, phantom_pages = count_phantoms(recognizer, rng, images, labels, args.blank)
+    times_ms, digits_per_scene = time_process(recognizer, rng, images, labels, args.repeats)
+
+    model = args.model or "recognizer/models/mnist_cnn/model.npz (shipped)"
+    print("\n".join([
+        "",
+        "recognizer benchmark (synthetic 640x480 photos of MNIST test digits)",
+        f"  command:            python scripts/benchmark_recognizer.py {' '.join(sys.argv[1:])}".rstrip(),
+        f"  model:              {model}",
+        f"  machine:            {platform.processor() or platform.machine()}, Python {platform.python_version()}",
+        f"  digits read:        {100 * correct / max(total, 1):.2f}% ({correct}/{total} digits, "
+        f"{args.scenes} scenes, {wrong_scenes} with a mistake)",
+        f"  phantom digits:     {phantoms} on {args.blank} blank pages ({phantom_pages} pages with any)",
+        f"  process() latency:  median {np.median(times_ms):.1f} ms, p90 {np.percentile(times_ms, 90):.1f} ms "
+        f"({len(digits_per_scene)} scenes x {args.repeats} runs, {min(digits_per_scene)}-{max(digits_per_scene)} "
+        f"digits per scene, mean {np.mean(digits_per_scene):.1f})",
+    ]))
+
+
+def read_scenes(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
+                count: int) -> tuple[int, int, int]:
+    """Read `count` scenes. Returns (digits read correctly, true digits, scenes with any mistake)."""
+    correct = total = wrong_scenes = 0
+    for _ in range(count):
+        scene = synth.make_scene(rng, images, labels)
+        score = synth.score_lines(scene.lines, recognizer.process(scene.image).lines)
+        digits = sum(len(line) for line in scene.lines)
+        correct, total = correct + score, total + digits
+        wrong_scenes += score < digits
+    return correct, total, wrong_scenes
+
+
+def count_phantoms(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
+                   count: int) -> tuple[int, int]:
+    """Digits read on `count` blank pages. Returns (phantom digits, pages with at least one)."""
+    phantoms = pages = 0
+    for _ in range(count):
+        scene = synth.make_scene(rng, images, labels, blank=True)
+        read = sum(len(line) for line in recognizer.process(scene.image).lines)
+        phantoms, pages = phantoms + read, pages + (read > 0)
+    return phantoms, pages
+
+
+def time_process(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
+                 repeats: int) -> tuple[np.ndarray, list[int]]:
+    """Time process() on scenes with about 10 digits. Returns (times in ms, digits in each timed scene)."""
+    scenes = []
+    for _ in range(MAX_DRAWS):
+        scene = synth.make_scene(rng, images, labels)
+        if LATENCY_DIGITS[0] <= sum(len(line) for line in scene.lines) <= LATENCY_DIGITS[1]:
+            scenes.append(scene)
+        if len(scenes) == LATENCY_SCENES:
+            break
+    if not scenes:
+        raise SystemExit(f"no scene with {LATENCY_DIGITS[0]}-{LATENCY_DIGITS[1]} digits in {MAX_DRAWS} tries")
+    recognizer.process(scenes[0].image)  # warm-up: first calls compile kernels and fill caches
+    times = []
+    for scene in scenes:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            recognizer.process(scene.image)
+            times.append(1000 * (time.perf_counter() - start))
+    return np.array(times), [sum(len(line) for line in scene.lines) for scene in scenes]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+"""The run loops: a Session reads, smooths and writes frames; the window loop reacts to keys.
+
+`SquareReader` stands in for the Recognizer (fast, and exact about what it saw): every bright square
+in a frame is a "digit" whose grey level says which one. test_cli.py uses it too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer import live
+from recognizer.live import FpsMeter, Session, render, run_headless, run_window, wait_ms
+from recognizer.rows import read_rows
+from recognizer.sources import Frame, ImageSource
+from recognizer.tracker import Tracker
+
+SQUARE = 16
+
+
+@dataclass
+class FakeDigit:
+    box: tuple[int, int, int, int]
+    digit: int | None
+    confidence: float
+    probs: np.ndarray
+
+
+@dataclass
+class FakeResult:
+    digits: list
+    lines: list[str]
+    mask: np.ndarray
+
+
+def grey_level(digit: int) -> int:
+    """The grey level SquareReader reads as ``digit``."""
+    return 60 + 20 * digit
+
+
+class SquareReader:
+    """A Recognizer stand-in: each bright blob of at least 20 pixels is a digit given by its grey level.
+
+    Every class is read with probability ``confidence``. ``misread(call, digit)`` may return another
+    class to report with probability 0.5 on that call, to make readings flicker like a real camera's.
+    ``interrupt_at``: raise KeyboardInterrupt on that call (a user pressing Ctrl-C).
+    """
+
+    def __init__(self, confidence: float = 0.62, misread=None, interrupt_at: int | None = None) -> None:
+        self.min_confidence = 0.5
+        self.confidence = confidence
+        self.misread = misread
+        self.interrupt_at = interrupt_at
+        self.calls = 0
+
+    def process(self, frame: np.ndarray) -> FakeResult:
+        if self.calls == self.interrupt_at:
+            raise KeyboardInterrupt
+        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        mask = np.where(gray > 40, 255, 0).astype(np.uint8)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+        digits = []
+        for blob in range(1, count):
+            x, y, w, h, area = (int(v) for v in stats[blob])
+            if area < 20:
+                continue
+            digit = int(np.clip(round((gray[labels == blob].mean() - 60) / 20), 0, 9))
+            digits.append(self.read_as(digit, (x, y, w, h)))
+        self.calls += 1
+        digits.sort(key=lambda d: d.box[0])
+        return FakeResult(digits, read_rows(digits), mask)
+
+    def read_as(self, digit: int, box: tuple[int, int, int, int]) -> FakeDigit:
+        wrong = self.misread(self.calls, digit) if self.misread else None
+        probs = np.full(10, (1 - self.confidence) / 9, dtype=np.float32)
+        probs[digit] = self.confidence
+        if wrong is not None:
+            probs[:] = 0.5 / 9
+            probs[wrong] = 0.5
+        best = int(probs.argmax())
+        accepted = probs[best] >= self.min_confidence
+        return FakeDigit(box, best if accepted else None, float(probs[best]), probs)
+
+
+def draw_squares(squares, size=(160, 120), stamp: int | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 black frame with a SQUARE-sized square per (digit, x, y); ``stamp`` marks the frame
+    in its top-left 3x3 pixels (too small to be read as a digit)."""
+    frame = np.zeros((size[1], size[0], 3), dtype=np.uint8)
+    for digit, x, y in squares:
+        frame[y : y + SQUARE, x : x + SQUARE] = grey_level(digit)
+    if stamp is not None:
+        frame[:3, :3] = stamp
+    return frame
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> None:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, frames[0].shape[1::-1])
+    assert writer.isOpened()
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+
+
+class ListSource:
+    """A frame source over a list of images, of the given kind."""
+
+    def __init__(self, images, kind="video", fps=None):
+        self.images, self.kind, self.fps, self.label, self.stop_reason = images, kind, fps, "list", None
+
+    def frames(self):
+        for i, image in enumerate(self.images):
+            yield Frame(i, image, f"{self.label}[{i}]")
+
+
+STILL_SHEET = [(3, 20, 30), (1, 50, 30), (4, 80, 30), (2, 110, 30), (7, 20, 80), (7, 50, 80)]
+
+
+def flicker_every_third_frame(call: int, digit: int) -> int | None:
+    return (digit + 1) % 10 if call % 3 == 1 else None
+
+
+def test_session_with_a_tracker_reads_a_flickering_still_sheet_steadily():
+    frames = [draw_squares(STILL_SHEET) for _ in range(12)]
+    reader = SquareReader(misread=flicker_every_third_frame)
+    session = Session(reader, Tracker(min_confidence=0.3))
+    tracked = [session.read(Frame(i, f, "sheet")).lines for i, f in enumerate(frames)]
+    raw = [session.recognizer.process(f).lines for f in frames]
+    assert any(lines != raw[0] for lines in raw), "the raw readings flicker, or this test proves nothing"
+    assert all(lines == ["3142", "77"] for lines in tracked[1:]), tracked
+
+
+def test_session_writes_every_frame_and_counts_time():
+    written = []
+
+    class Recorder:
+        def write(self, item, name=""):
+            written.append(item)
+
+        def close(self):
+            written.append("closed")
+
+    session = Session(SquareReader(), json_out=Recorder())
+    for i in range(3):
+        session.read(Frame(i, draw_squares([(5, 10, 10)]), f"img{i}.png"))
+    session.close()
+    assert [r["frame"] for r in written[:3]] == [0, 1, 2] and written[3] == "closed"
+    assert written[0]["digits"][0] == {"box": [10, 10, SQUARE, SQUARE], "digit": 5, "confidence": 0.62}
+    assert written[0]["source"] == "img0.png" and written[0]["lines"] == ["5"]
+    assert len(session.process_ms) == 3 and all(ms >= 0 for ms in session.process_ms)
+
+
+def test_threshold_changes_reach_the_recognizer_and_the_tracker_within_0_and_1():
+    session = Session(SquareReader(), Tracker())
+    session.set_min_confidence(0.7)
+    assert session.recognizer.min_confidence == 0.7 and session.tracker.min_confidence == 0.7
+    session.set_min_confidence(1.3)
+    assert session.min_confidence == 1.0
+    session.set_min_confidence(-0.2)
+    assert session.min_confidence == 0.0
+
+
+def test_rereading_a_frame_after_a_threshold_change_rejects_weak_digits_without_a_new_tracker_frame():
+    session = Session(SquareReader(confidence=0.62), Tracker())
+    frame = Frame(0, draw_squares([(8, 40, 40)]), "clip")
+    assert session.read(frame).lines == ["8"]
+    session.set_min_confidence(0.65)
+    reading = session.recognize(frame, update_tracker=False)
+    assert reading.lines == [] and reading.digits[0].digit is None, "rejected digits are boxed, not read"
+    assert session.tracker.tracks[0].hits == 1
+
+
+def test_videos_print_a_reading_only_when_it_changes(capsys):
+    images = [draw_squares([(1, 10, 10)])] * 3 + [draw_squares([(1, 10, 10), (2, 60, 10)])] * 2
+    session = Session(SquareReader(), Tracker(), print_readings=True)
+    run_headless(ListSource(images), session)
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == ["frame 0: 1", "frame 3: 12"]
+    assert "processed 5 frames" in captured.err and "ms/frame" in captured.err
+
+
+def test_render_adds_the_debug_view_beside_the_frame():
+    session = Session(SquareReader())
+    reading = session.read(Frame(0, draw_squares([(4, 30, 30)]), "x.png"))
+    plain = render(reading, "1 fps", debug=False)
+    both = render(reading, "1 fps", debug=True)
+    assert plain.shape == (120, 160, 3) and both.shape == (120, 320, 3)
+    np.testing.assert_array_equal(both[:, :160], plain)
+
+
+def test_wait_ms_paces_videos_and_never_blocks_forever():
+    import time
+
+    assert wait_ms(paused=True, frame_period=0.1, started=time.perf_counter()) == 30
+    assert 80 <= wait_ms(False, 0.1, time.perf_counter()) <= 100
+    assert wait_ms(False, 0.1, time.perf_counter() - 1.0) == 1
+    assert wait_ms(False, 0.0, time.perf_counter()) == 1
+
+
+def test_fps_meter_measures_the_frame_rate():
+    import time
+
+    meter = FpsMeter(smoothing=0.0)
+    meter.tick()
+    assert meter.fps is None
+    time.sleep(0.05)
+    meter.tick()
+    assert 5 < meter.fps <= 20
+
+
+class FakeScreen:
+    """Stands in for OpenCV's window functions: records what is shown and plays back key presses."""
+
+    def __init__(self, keys: str):
+        self.keys = list(keys)
+        self.shown: list[np.ndarray] = []
+        self.destroyed = False
+
+    def install(self, monkeypatch):
+        monkeypatch.setattr(cv2, "namedWindow", lambda *args: None)
+        monkeypatch.setattr(cv2, "imshow", lambda name, image: self.shown.append(image.copy()))
+        monkeypatch.setattr(cv2, "waitKey", self.wait_key)
+        monkeypatch.setattr(cv2, "getWindowProperty", lambda *args: 1.0)
+        monkeypatch.setattr(cv2, "destroyWindow", lambda *args: setattr(self, "destroyed", True))
+        return self
+
+    def wait_key(self, delay: int) -> int:
+        key = self.keys.pop(0) if self.keys else "q"
+        return -1 if key == "." else ord(key)
+
+
+def test_window_on_a_folder_waits_on_each_image_until_space(tmp_path, monkeypatch):
+    for i in range(3):
+        cv2.imwrite(str(tmp_path / f"{i}.png"), draw_squares([(i, 20, 20)]))
+    screen = FakeScreen(".. .").install(monkeypatch)
+    session = Session(SquareReader())
+    run_window(ImageSource.from_directory(tmp_path), session, tmp_path)
+    assert session.frames_done == 2, "two images seen, then q"
+    assert len(screen.shown) == 5 and screen.destroyed
+    assert np.array_equal(screen.shown[0], screen.shown[2]) and not np.array_equal(screen.shown[2], screen.shown[3])
+
+
+def test_window_that_the_user_closed_ends_the_loop(monkeypatch):
+    screen = FakeScreen("." * 100).install(monkeypatch)
+    closed_after = iter([1.0, 1.0, 0.0])
+    monkeypatch.setattr(cv2, "getWindowProperty", lambda *args: next(closed_after))
+    session = Session(SquareReader())
+    run_window(ListSource([draw_squares([])] * 10, kind="camera"), session, Path("."))
+    assert session.frames_done == 3 and len(screen.shown) == 3
+
+
+def test_window_error_is_explained(monkeypatch):
+    def no_gui(*args):
+        raise cv2.error("The function is not implemented")
+
+    FakeScreen("").install(monkeypatch)
+    monkeypatch.setattr(cv2, "namedWindow", no_gui)
+    with pytest.raises(live.WindowError, match="cannot show a window"):
+        run_window(ListSource([draw_squares([])]), Session(SquareReader()), Path("."))

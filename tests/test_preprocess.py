@@ -1,0 +1,163 @@
+"""recognizer.preprocess: any frame to gray, and a binary ink mask that survives uneven light and ruled lines."""
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.preprocess import (close_gaps, denoise, downscale, estimate_background, ink_darkness, ink_mask,
+                                   remove_ruled_lines, threshold_ink, to_gray)
+
+HEIGHT, WIDTH = 480, 640
+
+
+def paper_with_digits(light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A photo of paper (reflectance 0.9) with two "0"s and a "1" in ink (0.25) under `light` (H, W).
+    Returns (gray (H, W) uint8, ink (H, W) bool where the pen went)."""
+    ink = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.ellipse(ink, (150, 200), (25, 40), 0, 0, 360, 255, 6)   # in the light
+    cv2.ellipse(ink, (470, 330), (25, 40), 0, 0, 360, 255, 6)   # in the shadow
+    cv2.line(ink, (320, 160), (320, 240), 255, 6)
+    reflectance = np.where(ink > 0, 0.25, 0.9).astype(np.float32)
+    return np.clip(reflectance * light * 255, 0, 255).astype(np.uint8), ink > 0
+
+
+def uneven_light() -> np.ndarray:
+    """(H, W) float32: a strong left-to-right gradient times a soft shadow over the lower right."""
+    gradient = np.tile(np.linspace(0.45, 1.0, WIDTH, dtype=np.float32), (HEIGHT, 1))
+    shade = np.zeros((HEIGHT, WIDTH), np.float32)
+    shade[250:, 380:] = 1
+    shade = cv2.GaussianBlur(shade, (0, 0), 25)
+    return gradient * (1 - 0.5 * shade)
+
+
+@pytest.mark.parametrize("frame", [
+    np.full((6, 8), 100, np.uint8),
+    np.full((6, 8, 1), 100, np.uint8),
+    np.full((6, 8, 3), 100, np.uint8),
+    np.dstack([np.full((6, 8, 3), 100, np.uint8), np.zeros((6, 8), np.uint8)]),  # alpha is ignored
+    np.full((6, 8), 100 / 255, np.float32),
+    np.full((6, 8, 3), 100 / 255, np.float64),
+    np.full((6, 8), 100 * 257, np.uint16),
+], ids=["gray", "gray-1-channel", "bgr", "bgra", "float32", "float64-bgr", "uint16"])
+def test_to_gray_accepts_every_image_layout(frame):
+    gray = to_gray(frame)
+    assert gray.shape == (6, 8) and gray.dtype == np.uint8
+    np.testing.assert_array_equal(gray, 100)
+
+
+def test_to_gray_uses_bgr_channel_order():
+    blue, red = np.zeros((2, 2, 3), np.uint8), np.zeros((2, 2, 3), np.uint8)
+    blue[..., 0], red[..., 2] = 255, 255
+    assert to_gray(blue)[0, 0] < to_gray(red)[0, 0]  # gray = 0.114 B + 0.587 G + 0.299 R
+
+
+def test_to_gray_bool_is_black_and_white():
+    frame = np.array([[True, False]])
+    np.testing.assert_array_equal(to_gray(frame), [[255, 0]])
+
+
+def test_to_gray_float_beyond_one_is_taken_as_0_to_255_and_nan_is_finite():
+    np.testing.assert_array_equal(to_gray(np.array([[2.0, 200.0, 300.0]], np.float32)), [[2, 200, 255]])
+    assert to_gray(np.array([[np.nan, np.inf]], np.float32)).dtype == np.uint8
+
+
+@pytest.mark.parametrize("frame, error, message", [
+    (None, TypeError, "camera read returns None"),
+    ([[0, 1], [2, 3]], TypeError, "numpy array"),
+    (np.zeros(10, np.uint8), ValueError, "shape"),
+    (np.zeros((4, 4, 5), np.uint8), ValueError, "shape"),
+    (np.zeros((2, 2, 2, 2), np.uint8), ValueError, "shape"),
+    (np.zeros((0, 4), np.uint8), ValueError, "empty"),
+    (np.zeros((4, 4), np.complex64), TypeError, "dtype"),
+    (np.full((4, 4), "a"), TypeError, "dtype"),
+])
+def test_to_gray_rejects_non_images_clearly(frame, error, message):
+    with pytest.raises(error, match=message):
+        to_gray(frame)
+
+
+def test_downscale_keeps_aspect_and_reports_scale():
+    gray = np.zeros((1080, 1920), np.uint8)
+    small, scale = downscale(gray, 640)
+    assert small.shape == (360, 640) and scale == pytest.approx(1 / 3)
+    same, one = downscale(np.zeros((100, 50), np.uint8), 640)
+    assert same.shape == (100, 50) and one == 1.0
+
+
+def test_background_erases_strokes_but_follows_the_light():
+    light = uneven_light()
+    gray, ink = paper_with_digits(light)
+    background = estimate_background(gray).astype(np.float32)
+    expected = 0.9 * light * 255
+    # On the strokes the background is the paper around them, not the ink (ink would be ~0.28 of it).
+    assert np.median(np.abs(background[ink] - expected[ink]) / expected[ink]) < 0.1
+
+
+def test_threshold_survives_gradient_and_shadow():
+    gray, ink = paper_with_digits(uneven_light())
+    mask = threshold_ink(ink_darkness(denoise(gray))) > 0
+    near_ink = cv2.dilate(ink.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    core = cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    for region in (np.s_[:, :320], np.s_[250:, 380:]):  # the bright left, the dark shadow
+        assert mask[region][core[region]].mean() > 0.95, "ink missed"
+    assert mask[~near_ink].mean() < 0.001, "paper taken for ink"
+
+
+def test_threshold_finds_no_ink_on_blank_unevenly_lit_paper():
+    light = uneven_light()
+    rng = np.random.default_rng(0)
+    gray = np.clip(0.9 * light * 255 + rng.normal(0, 3, light.shape), 0, 255).astype(np.uint8)
+    mask = threshold_ink(ink_darkness(denoise(gray)))
+    assert np.count_nonzero(mask) < 0.001 * mask.size
+
+
+def test_darkness_turns_dark_ink_on_white_into_white_on_black():
+    gray, ink = paper_with_digits(np.ones((HEIGHT, WIDTH), np.float32))
+    darkness = ink_darkness(gray)
+    assert darkness[ink].mean() > 150 and darkness[~ink].mean() < 10
+
+
+@pytest.mark.parametrize("tilt_deg", [0, 5])
+def test_remove_ruled_lines_keeps_a_digit_stroke_crossing_the_line(tilt_deg):
+    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
+    rise = round(WIDTH * np.tan(np.radians(tilt_deg)))
+    cv2.line(mask, (0, 240 - rise // 2), (WIDTH - 1, 240 + rise // 2), 255, 2)
+    line = mask > 0
+    cv2.line(mask, (320, 210), (320, 270), 255, 9)  # a "1" written across the line
+    stroke = np.zeros_like(mask)
+    cv2.line(stroke, (320, 210), (320, 270), 255, 9)
+    stroke = stroke > 0
+    cleaned = remove_ruled_lines(mask) > 0
+    assert cleaned[line & ~cv2.dilate(stroke.astype(np.uint8), np.ones((41, 41), np.uint8)).astype(bool)].mean() < 0.02
+    assert cleaned[stroke].mean() > 0.95, "the digit's stroke lost ink where it crosses the line"
+    rows = np.flatnonzero(cleaned[:, 316:325].any(axis=1))
+    assert rows.min() <= 212 and rows.max() >= 268 and rows.size == rows.max() - rows.min() + 1, "stroke cut"
+
+
+def test_remove_ruled_lines_keeps_a_tall_digit():
+    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.line(mask, (320, 190), (320, 290), 255, 9)  # a "1" 100 px tall, well below MAX_HEIGHT of a digit
+    np.testing.assert_array_equal(remove_ruled_lines(mask), mask)
+
+
+def test_remove_ruled_lines_removes_a_vertical_margin():
+    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.line(mask, (60, 0), (60, HEIGHT - 1), 255, 2)
+    cv2.ellipse(mask, (300, 240), (25, 40), 0, 0, 360, 255, 6)
+    cleaned = remove_ruled_lines(mask)
+    assert np.count_nonzero(cleaned[:, 40:80]) < 0.02 * np.count_nonzero(mask[:, 40:80])
+    np.testing.assert_array_equal(cleaned[:, 200:400], mask[:, 200:400])
+
+
+def test_close_gaps_bridges_a_one_pixel_break():
+    mask = np.zeros((20, 20), np.uint8)
+    mask[5:15, 9:11] = 255
+    mask[10, 9:11] = 0
+    assert close_gaps(mask)[10, 9:11].all()
+
+
+def test_ink_mask_finds_the_digits_of_a_lit_page():
+    gray, ink = paper_with_digits(uneven_light())
+    mask, darkness = ink_mask(gray)
+    assert mask.shape == darkness.shape == gray.shape and mask.dtype == np.uint8
+    count, _ = cv2.connectedComponents(mask)
+    assert count - 1 == 3  # two "0"s and a "1", nothing else

@@ -1,0 +1,100 @@
+"""recognizer.Recognizer with the shipped model: junk frames never raise, rejection, a clean page, a small benchmark."""
+import numpy as np
+import pytest
+
+from recognizer import synth
+from recognizer.recognizer import DEFAULT_MODEL, Recognizer
+
+pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason=f"no shipped model at {DEFAULT_MODEL}")
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    return Recognizer.from_file()
+
+
+rng = np.random.default_rng(0)
+JUNK = {
+    "blank": np.full((480, 640, 3), 235, np.uint8),
+    "noise": rng.integers(0, 256, (480, 640, 3), dtype=np.uint8),
+    "1x1": np.zeros((1, 1, 3), np.uint8),
+    "2x2": np.full((2, 2), 200, np.uint8),
+    "4k": np.full((2160, 3840, 3), 220, np.uint8),
+    "gray": rng.integers(100, 140, (480, 640), dtype=np.uint8),
+    "bgra": np.full((480, 640, 4), 250, np.uint8),
+    "float": rng.random((240, 320, 3)).astype(np.float32),
+    "black": np.zeros((480, 640, 3), np.uint8),
+    "white": np.full((480, 640, 3), 255, np.uint8),
+}
+
+
+@pytest.mark.parametrize("name", JUNK)
+def test_junk_frames_never_raise(recognizer, name):
+    frame = JUNK[name]
+    result = recognizer.process(frame)
+    assert isinstance(result.lines, list) and result.mask.shape == frame.shape[:2]
+    assert result.digit_images.shape == (len(result.digits), 28, 28)
+    for digit in result.digits:
+        x, y, w, h = digit.box
+        assert 0 <= x and 0 <= y and x + w <= frame.shape[1] + 1 and y + h <= frame.shape[0] + 1
+
+
+def test_uniform_frames_have_no_digits(recognizer):
+    for name in ("blank", "black", "white", "bgra", "4k"):
+        assert recognizer.process(JUNK[name]).digits == [], name
+
+
+def clean_page(mnist_test, rows: list[str], recognizer) -> np.ndarray:
+    """Big MNIST test digits drawn dark on white, one row per string: (480, 640, 3) uint8.
+    Each digit is the first test image of its class the model reads confidently on its own, so this checks the
+    pipeline (mask, boxes, normalization, rows), not the network."""
+    images, labels = mnist_test
+    page = np.full((480, 640), 255, np.uint8)
+    for r, row in enumerate(rows):
+        for c, char in enumerate(row):
+            candidates = np.flatnonzero(labels == int(char))[:50]
+            probs = recognizer.model.predict_proba(images[candidates, None].astype(np.float32) / 255)
+            image = images[candidates[int(np.argmax(probs[:, int(char)]))]]
+            big = np.kron(255 - image, np.ones((4, 4), np.uint8))  # 112x112, dark ink on white
+            top, left = 60 + 180 * r, 80 + 130 * c
+            page[top:top + 112, left:left + 112] = np.minimum(page[top:top + 112, left:left + 112], big)
+    return np.dstack([page] * 3)
+
+
+def test_a_clean_page_is_read_row_by_row(recognizer, mnist):
+    frame = clean_page(mnist[1], ["314", "27"], recognizer)
+    result = recognizer.process(frame)
+    assert result.lines == ["314", "27"]
+    assert all(d.digit is not None and d.confidence >= recognizer.min_confidence for d in result.digits)
+
+
+def test_low_confidence_digits_are_rejected_not_guessed(mnist):
+    strict = Recognizer.from_file(min_confidence=0.999999)
+    scene = synth.make_scene(np.random.default_rng(3), *mnist[1])
+    result = strict.process(scene.image)
+    assert result.digits, "the scene should have candidate blobs"
+    for digit in result.digits:
+        assert (digit.digit is None) == (digit.confidence < strict.min_confidence)
+        assert digit.probs.shape == (10,) and digit.confidence == pytest.approx(float(digit.probs.max()))
+    assert sum(len(line) for line in result.lines) == sum(d.digit is not None for d in result.digits)
+
+
+def test_small_synthetic_benchmark(recognizer, mnist):
+    images, labels = mnist[1]
+    rng = np.random.default_rng(1)
+    correct = total = 0
+    for _ in range(10):
+        scene = synth.make_scene(rng, images, labels)
+        correct += synth.score_lines(scene.lines, recognizer.process(scene.image).lines)
+        total += sum(len(line) for line in scene.lines)
+    # Measured 60/73 = 82.2% with seed 1 (the lead is still tuning); the floor of 70% sits clearly below it.
+    assert correct / total >= 0.70
+
+
+@pytest.mark.xfail(strict=True, reason="BUG phantoms on blank pages: the red margin broken by rules leaves 1-like "
+                   "fragments (segment.py remove_border_blobs/is_plausible_digit), and a soft shadow's edge is taken "
+                   "for ink (preprocess.py BACKGROUND_KERNEL=0.10 narrower than the shadow's edge)")
+def test_no_phantom_digits_on_blank_pages(recognizer, mnist):
+    rng = np.random.default_rng(0)  # seed 0: pages 4 and 5 show both phantom kinds
+    read = [recognizer.process(synth.make_scene(rng, *mnist[1], blank=True).image).lines for _ in range(5)]
+    assert read == [[]] * 5
