@@ -16,7 +16,6 @@ DIM_GREEN = (40, 120, 40)
 RED = (40, 40, 230)
 YELLOW = (0, 220, 255)
 WHITE = (255, 255, 255)
-BLACK = (0, 0, 0)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 KEY_HELP = "q/Esc quit | space pause | s snapshot | d debug view | +/- threshold"

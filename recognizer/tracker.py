@@ -7,10 +7,16 @@ The tracker:
 1. estimates how far the whole picture moved since the last frame (the camera shook a little);
 2. matches every new digit to the nearest known digit after that move (greedy, nearest pair first);
 3. averages each digit's 10 probabilities over its last few frames, and reads the class from the
-   average, so one bad frame cannot flip the reading;
-4. keeps a digit that was seen a few times alive for a few frames when it is briefly missed,
-   and forgets it after that. A digit seen only once is forgotten as soon as it is missed, so a
-   one-frame speck of noise never lingers.
+   average, so one bad frame cannot flip the reading. A digit it already reads keeps being read
+   while the average stays a little below the threshold (hysteresis), so a digit whose confidence
+   hovers around the threshold does not blink in and out;
+4. shows a digit only once it was found in two frames (except in the very first frame, where
+   there is nothing to compare with), so a blob that shows up in a single frame (a speck of noise,
+   a piece of a ruled line) never appears, and is forgotten at its first miss;
+5. keeps showing a digit that is missing from a frame, as long as it was found in at least half
+   of its recent frames: a digit missed for a frame or two stays on screen, a blob that only now
+   and then shows up does not linger. A digit missed longer is remembered, unshown, for a few
+   frames so it gets its history back when it reappears, then forgotten.
 """
 from __future__ import annotations
 
@@ -49,20 +55,27 @@ class TrackedDigit:
 
 
 class Track:
-    """What the tracker remembers about one digit: a float box (x, y, w, h) and its recent probs.
+    """What the tracker remembers about one digit.
 
-    mean_probs: (10,) float32, the average of the last ``window`` probability vectors, kept as a
-    running sum so that a frame costs one addition per track rather than a new average.
+    box: (4,) float64 (x, y, w, h). mean_probs: (10,) float32, the average of the last ``window``
+    probability vectors, kept as a running sum so a frame costs one addition per track.
+    presence: for each of the last ``window`` frames, whether the digit was found in it.
+    confirmed: found in two frames (or in the tracker's first frame), so it may be shown.
+    reported: the class reported for it last frame (None: not read), for the hysteresis.
     """
 
-    def __init__(self, track_id: int, box: np.ndarray, probs: np.ndarray, window: int) -> None:
+    def __init__(self, track_id: int, box: np.ndarray, probs: np.ndarray, window: int,
+                 confirmed: bool = False) -> None:
         self.track_id = track_id
+        self.confirmed = confirmed
         self.box = box.astype(np.float64)
         self.history: deque[np.ndarray] = deque(maxlen=window)
+        self.presence: deque[bool] = deque(maxlen=window)
         self.mean_probs = np.zeros(10, dtype=np.float32)
         self._sum = np.zeros(10, dtype=np.float64)
         self.hits = 0
         self.misses = 0
+        self.reported: int | None = None
         self.add(probs)
 
     def add(self, probs: np.ndarray) -> None:
@@ -72,15 +85,28 @@ class Track:
         self.history.append(probs)
         self._sum += probs
         self.mean_probs = (self._sum / len(self.history)).astype(np.float32)
+        self.presence.append(True)
         self.hits += 1
         self.misses = 0
+        self.confirmed = self.confirmed or self.hits >= 2
+
+    def miss(self) -> None:
+        """Count a frame in which the digit was not found."""
+        self.presence.append(False)
+        self.misses += 1
+
+    @property
+    def is_shown(self) -> bool:
+        """Confirmed, and found in this frame or in at least half of the recent frames."""
+        return self.confirmed and (self.misses == 0 or 2 * sum(self.presence) >= len(self.presence))
 
 
 class Tracker:
     """Matches digits across frames and smooths their class; see the module docstring.
 
     min_confidence: an averaged probability below this reads as "not a digit" (settable, like the recognizer's).
-    window: how many recent frames are averaged.
+    hysteresis: a digit already read stays read down to ``min_confidence - hysteresis``.
+    window: how many recent frames are averaged (and looked at to decide whether a digit is present).
     max_missed: how many frames in a row an established digit may be missing before it is forgotten.
     max_match_distance: how far a digit may move between frames and still match, in units of its size
         (after the global camera shift has been taken out).
@@ -90,27 +116,43 @@ class Tracker:
     def __init__(
         self,
         min_confidence: float = 0.5,
+        hysteresis: float = 0.1,
         window: int = 6,
         max_missed: int = 5,
         max_match_distance: float = 0.5,
         box_smoothing: float = 0.5,
     ) -> None:
-        self.min_confidence = min_confidence
+        self._min_confidence = min_confidence
+        self.hysteresis = hysteresis
         self.window = window
         self.max_missed = max_missed
         self.max_match_distance = max_match_distance
         self.box_smoothing = box_smoothing
         self.tracks: list[Track] = []
         self.last_shift = np.zeros(2)
+        self.frames_seen = 0
         self._next_id = 0
+
+    @property
+    def min_confidence(self) -> float:
+        return self._min_confidence
+
+    @min_confidence.setter
+    def min_confidence(self, value: float) -> None:
+        """A new threshold applies at once, without hysteresis: the user asked for it."""
+        self._min_confidence = value
+        for track in self.tracks:
+            track.reported = None
 
     def reset(self) -> None:
         """Forget every digit (for a new scene, e.g. the next image of a folder)."""
         self.tracks = []
         self.last_shift = np.zeros(2)
+        self.frames_seen = 0
 
     def update(self, digits: Sequence[DigitLike]) -> list[TrackedDigit]:
         """Feed the digits found in one frame; returns the smoothed digits to show for that frame."""
+        self.frames_seen += 1
         boxes = np.array([d.box for d in digits], dtype=np.float64).reshape(-1, 4)
         probs = [np.asarray(d.probs, dtype=np.float32) for d in digits]
         track_boxes = np.array([t.box for t in self.tracks], dtype=np.float64).reshape(-1, 4)
@@ -133,32 +175,44 @@ class Tracker:
         survivors = []
         for t, track in enumerate(self.tracks):
             if t not in matched_tracks:
-                track.misses += 1
+                track.miss()
                 is_established = track.hits >= 2
                 if not is_established or track.misses > self.max_missed:
                     continue
             survivors.append(track)
         for d in range(len(digits)):
             if d not in matched_digits:
-                survivors.append(Track(self._next_id, boxes[d], probs[d], self.window))
+                first_frame = self.frames_seen == 1
+                survivors.append(Track(self._next_id, boxes[d], probs[d], self.window, confirmed=first_frame))
                 self._next_id += 1
         self.tracks = survivors
+        for track in self.tracks:
+            track.reported = self.read_class(track)
         return self.current()
 
+    def read_class(self, track: Track) -> int | None:
+        """The class to report for ``track`` with the current threshold, or None (not confident enough)."""
+        best = int(track.mean_probs.argmax())
+        confidence = float(track.mean_probs[best])
+        if confidence >= self.min_confidence:
+            return best
+        if best == track.reported and confidence >= self.min_confidence - self.hysteresis:
+            return best
+        return None
+
     def current(self) -> list[TrackedDigit]:
-        """The smoothed digits as of the last update, read with the current ``min_confidence``; top-left first."""
-        boxes = np.rint(np.array([t.box for t in self.tracks]).reshape(-1, 4)).astype(int)
+        """The digits shown as of the last update, read with the current ``min_confidence``; top-left first."""
+        shown = [t for t in self.tracks if t.is_shown]
+        boxes = np.rint(np.array([t.box for t in shown]).reshape(-1, 4)).astype(int)
         out = []
-        for track, (x, y, w, h) in zip(self.tracks, boxes.tolist()):
-            probs = track.mean_probs
-            best = int(probs.argmax())
-            confidence = float(probs[best])
+        for track, (x, y, w, h) in zip(shown, boxes.tolist()):
+            best = int(track.mean_probs.argmax())
             out.append(
                 TrackedDigit(
                     box=(x, y, max(w, 1), max(h, 1)),
-                    digit=best if confidence >= self.min_confidence else None,
-                    confidence=confidence,
-                    probs=probs,
+                    digit=self.read_class(track),
+                    confidence=float(track.mean_probs[best]),
+                    probs=track.mean_probs,
                     track_id=track.track_id,
                     seen=track.misses == 0,
                 )

@@ -157,3 +157,40 @@ def test_a_flicker_into_a_neighbours_class_does_not_fake_a_camera_move():
     np.testing.assert_allclose(estimate_shift(previous, previous, read_before, read_now), (0, 0))
     moved = previous + [40, 0, 0, 0]  # a real move of one spacing, classes kept, one digit leaves the view
     np.testing.assert_allclose(estimate_shift(previous, moved[:2], read_before, read_before[:2]), (40, 0))
+
+
+def test_blobs_that_show_up_in_single_frames_are_never_shown_after_the_first_frame():
+    rng = np.random.default_rng(4)
+    tracker = Tracker()
+    one = np.eye(10, dtype=np.float32)[1]
+    for f in range(40):
+        digits = [FakeDigit((100, 100, 30, 44), guess(3, rng, flicker=0.0))]
+        if f % 2 == 1:  # pieces of a ruled line, read as 1s, somewhere new every other frame
+            digits += [FakeDigit((int(x), int(y), 8, 40), one) for x, y in rng.uniform(200, 600, size=(3, 2))]
+        out = tracker.update(digits)
+        assert [d.digit for d in out] == [3], f"frame {f}: {out}"
+
+
+def test_a_digit_that_appears_later_is_shown_from_its_second_frame_and_one_that_comes_and_goes_is_not_kept():
+    tracker = Tracker()
+    three, seven = (FakeDigit((100, 100, 30, 44), np.eye(10, dtype=np.float32)[c]) for c in (3, 7))
+    seven.box = (300, 100, 30, 44)
+    tracker.update([three])
+    assert [d.digit for d in tracker.update([three, seven])] == [3]
+    assert [d.digit for d in tracker.update([three, seven])] == [3, 7]
+    sometimes = [True, True, False, False, True, False, False, False, False]
+    shown = [7 in [d.digit for d in tracker.update([three, seven] if seen else [three])] for seen in sometimes]
+    assert shown == [True, True, True, True, True, True, False, False, False]
+
+
+def test_a_digit_read_near_the_threshold_does_not_blink_but_a_new_threshold_applies_at_once():
+    tracker = Tracker(min_confidence=0.8, window=1)
+    def probs(p):
+        out = np.full(10, (1 - p) / 9, dtype=np.float32)
+        out[4] = p
+        return out
+    readings = [tracker.update([FakeDigit((5, 5, 20, 30), probs(p))])[0].digit for p in (0.85, 0.75, 0.82, 0.72, 0.65)]
+    assert readings == [4, 4, 4, 4, None], "read from 0.8 on, kept down to 0.7"
+    tracker.update([FakeDigit((5, 5, 20, 30), probs(0.85))])
+    tracker.min_confidence = 0.9
+    assert tracker.current()[0].digit is None
