@@ -31,6 +31,8 @@ LINE_TILT_STEP_DEG = 3
 LINE_MAX_THICKNESS = 1 / 80  # thicker ink crossing a line (a digit's stroke) is kept
 MIN_INK_CONTRAST = 0.12    # ink is at least 12% darker than the paper under the same light...
 NOISE_SIGMAS = 5.0         # ...and darker than the paper's own noise could make it
+HALF_PEAK = 0.5            # a blurred stroke ends where its darkness falls to this fraction of its peak
+HALF_PEAK_REACH = 0.015    # ...of the darkest ink this near (a fraction of the shorter side: a stroke's width)
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
@@ -122,12 +124,18 @@ def ink_darkness(gray: np.ndarray, background: np.ndarray | None = None) -> np.n
 def threshold_ink(darkness: np.ndarray) -> np.ndarray:
     """(H, W) uint8 darkness -> (H, W) uint8 mask, 255 where there is ink.
 
-    The threshold adapts to this frame's paper: its typical darkness (the median, since most of a page is
-    blank) plus the larger of a minimum ink contrast and several times the paper's noise (robust spread).
+    Two conditions, both adaptive. Against the paper: darker than its typical level (the median, since most
+    of a page is blank) by the larger of a minimum ink contrast and several times the paper's noise (robust
+    spread). Against the nearby stroke: at least half as dark as the darkest ink within a few pixels. A
+    blurred stroke's edge is where its darkness falls to half its peak, so this keeps strokes their true
+    width, whatever the pen and the focus, and keeps small loops (of 6, 8, 9) and gaps between digits open.
     """
-    level = paper_level(darkness) + ink_margin(darkness)
-    _, mask = cv2.threshold(darkness, min(level, 254), 255, cv2.THRESH_BINARY)
-    return mask
+    paper = paper_level(darkness)
+    level = min(paper + ink_margin(darkness), 254)
+    size = _odd(HALF_PEAK_REACH * min(darkness.shape))
+    peak = cv2.dilate(darkness, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    half_peak = cv2.addWeighted(peak, HALF_PEAK, np.full_like(peak, round(paper)), 1 - HALF_PEAK, 0)
+    return (((darkness > level) & (darkness >= half_peak)) * 255).astype(np.uint8)
 
 
 def paper_level(darkness: np.ndarray) -> float:
@@ -170,8 +178,8 @@ def remove_ruled_lines(mask: np.ndarray) -> np.ndarray:
             lines |= cv2.morphologyEx(coarse, cv2.MORPH_OPEN, kernel)
         if not lines.any():
             continue
-        band = cv2.resize(cv2.dilate(lines, np.ones((3, 3), np.uint8)), (width, height),
-                          interpolation=cv2.INTER_NEAREST)
+        # The lines are 3 cells thick already (the coarse ink was dilated): a wider band erases digit strokes.
+        band = cv2.resize(lines, (width, height), interpolation=cv2.INTER_NEAREST)
         across = (1, thickness) if not vertical else (thickness, 1)
         thick_ink = cv2.morphologyEx(result, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
         thin_ink_in_band = cv2.bitwise_and(cv2.subtract(result, thick_ink), band * 255)

@@ -91,9 +91,6 @@ def test_small_synthetic_benchmark(recognizer, mnist):
     assert correct / total >= 0.70
 
 
-@pytest.mark.xfail(strict=True, reason="BUG phantoms on blank pages: the red margin broken by rules leaves 1-like "
-                   "fragments (segment.py remove_border_blobs/is_plausible_digit), and a soft shadow's edge is taken "
-                   "for ink (preprocess.py BACKGROUND_KERNEL=0.10 narrower than the shadow's edge)")
 def test_no_phantom_digits_on_blank_pages(recognizer, mnist):
     rng = np.random.default_rng(0)  # seed 0: pages 4 and 5 show both phantom kinds
     read = [recognizer.process(synth.make_scene(rng, *mnist[1], blank=True).image).lines for _ in range(5)]
