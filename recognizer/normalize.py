@@ -1,89 +1,136 @@
-"""MNIST-style normalization of one digit: what the network saw in training is what it sees here.
+"""One digit's ink -> the 28x28 image an MNIST model expects. Used by the camera path and the drawing canvas.
 
-MNIST digits are white on black, their ink fitted into a 20x20 box (aspect ratio kept, anti-aliased) and
-placed in a 28x28 image so that the centre of mass of the ink is at the centre. Pens and cameras differ in
-stroke width, so strokes are also brought near MNIST's width (about 2-3 px at that scale) before resizing.
+MNIST was made this way (LeCun et al.): the scan of one digit was scaled, keeping its aspect ratio, so that
+its longer side is 20 pixels (the anti-aliasing of the scaling makes the grey edges), then placed in a 28x28
+image so that its centre of mass is at pixel (14, 14) (row and column index; measured on MNIST's test set:
+13.99 and 14.01 on average). A model trained on MNIST has only seen digits made like that, so every digit it
+is asked to read is made the same way:
 
-    digit = normalize_digit(ink)      # ink: (h, w) uint8, white on black -> (28, 28) float32 in [0, 1]
+    image = normalize_digit(ink)    # ink: (H, W), white on black -> (28, 28) float32 in [0, 1]
+
+One step is added: the pen. MNIST strokes are about 2-4 pixels wide at that scale; a thin pen on a big digit
+would shrink to a faint hairline and a marker to a blot, so the stroke width is brought into that range
+before scaling.
 """
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-BOX = 20            # the longer side of the ink after scaling, as in MNIST
-SIZE = 28           # the image the network takes
-MIN_STROKE = 2.0    # stroke width, in pixels of the 20-px box, below which strokes are thickened...
-MAX_STROKE = 4.5    # ...and above which they are thinned, to stay close to MNIST's pens
-
-
-def crop_to_ink(ink: np.ndarray) -> np.ndarray:
-    """(h, w) image, ink > 0 -> the smallest crop holding all the ink (the image itself if it has none)."""
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0:
-        return ink
-    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-
-
-def stroke_width(ink: np.ndarray) -> float:
-    """Typical stroke width in pixels of a (h, w) uint8 ink image: twice the distance from the strokes' middle
-    line to their edge, read as a high percentile of the distance transform inside the ink."""
-    binary = (ink > 127).astype(np.uint8)
-    if not binary.any():
-        return 0.0
-    distances = cv2.distanceTransform(np.pad(binary, 1), cv2.DIST_L2, 3)
-    return 2.0 * quantile(distances[distances > 0], 0.9)
-
-
-def quantile(values: np.ndarray, q: float) -> float:
-    """The q-quantile (0 <= q <= 1) of a non-empty 1-D array, by partial sort (np.percentile is ~10x slower)."""
-    k = min(len(values) - 1, int(q * len(values)))
-    return float(np.partition(values, k)[k])
-
-
-def normalize_stroke(ink: np.ndarray, scale: float) -> np.ndarray:
-    """Thicken or thin the strokes of (h, w) uint8 ``ink`` so that, once resized by ``scale``, they are between
-    MIN_STROKE and MAX_STROKE pixels wide (a thin pen seen from afar would otherwise fade to grey)."""
-    width = stroke_width(ink) * scale
-    if width <= 0 or MIN_STROKE <= width <= MAX_STROKE:
-        return ink
-    target = MIN_STROKE if width < MIN_STROKE else MAX_STROKE
-    radius = int(round(abs(target - width) / scale / 2))
-    if radius < 1:
-        return ink
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    if width < MIN_STROKE:
-        return cv2.dilate(np.pad(ink, radius), kernel)
-    thinned = cv2.erode(ink, kernel)
-    return thinned if thinned.any() else ink
+MNIST_SIZE = 28
+DIGIT_BOX = 20             # the longer side of the digit inside the 28x28 image
+MNIST_CENTRE = 14.0        # where MNIST puts the centre of mass (row and column index)
+MIN_STROKE, MAX_STROKE = 2.0, 4.5  # stroke widths (see stroke_width) a digit is brought within, at 28x28 scale
+INK_LEVEL = 0.5            # of the brightest ink: what counts as the digit's body when measuring and cropping
 
 
 def normalize_digit(ink: np.ndarray) -> np.ndarray:
-    """One digit, white ink on black, any size -> (28, 28) float32 in [0, 1], MNIST-style.
+    """ink: (H, W) white on black, uint8 (0-255) or float (0-1) -> (28, 28) float32 in [0, 1].
 
-    ink: (h, w) uint8 (or float in [0, 1]); everything non-zero counts as ink. An image without ink gives
-    an all-black result.
+    Soft (anti-aliased) ink keeps its grey levels. A crop with no ink gives an all-zero image.
+    A dark digit on light paper must be inverted first (see ``preprocess.ink_darkness``).
     """
-    if ink.dtype != np.uint8:
-        ink = np.clip(np.asarray(ink, dtype=np.float32) * 255 + 0.5, 0, 255).astype(np.uint8)
-    ink = crop_to_ink(ink)
-    if not ink.any():
-        return np.zeros((SIZE, SIZE), dtype=np.float32)
-    ink = crop_to_ink(normalize_stroke(ink, BOX / max(ink.shape)))
-    height, width = ink.shape
-    scale = BOX / max(height, width)
+    values = as_unit_float(ink)
+    if values.max() <= 0:
+        return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    values = crop_to_ink(values)
+    values = crop_to_ink(adjust_stroke_width(values, DIGIT_BOX / max(values.shape)))
+    return center_by_mass(fit_in_box(values, DIGIT_BOX))
+
+
+def as_unit_float(ink: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 (0-255), bool or float (0-1) ink -> (H, W) float32 in [0, 1]; NaN counts as no ink."""
+    ink = np.asarray(ink)
+    if ink.ndim != 2 or ink.size == 0:
+        raise ValueError(f"a digit crop must be a non-empty 2-D (H, W) array, got shape {ink.shape}")
+    if ink.dtype == np.bool_:
+        return ink.astype(np.float32)
+    if not (np.issubdtype(ink.dtype, np.integer) or np.issubdtype(ink.dtype, np.floating)):
+        raise TypeError(f"a digit crop must hold numbers, got dtype {ink.dtype}")
+    values = ink.astype(np.float32)
+    if np.issubdtype(ink.dtype, np.integer):
+        values /= 255.0
+    return np.clip(np.nan_to_num(values, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+
+
+def crop_to_ink(values: np.ndarray) -> np.ndarray:
+    """(H, W) float32 ink -> the smallest sub-array holding all pixels above a tenth of its maximum."""
+    body = values > 0.1 * values.max()
+    rows, cols = np.flatnonzero(body.any(axis=1)), np.flatnonzero(body.any(axis=0))
+    if rows.size == 0:
+        return values
+    return values[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Mean stroke width in pixels of (H, W) ink (uint8 or float, white on black): 2 x area / perimeter of
+    its body (pixels above half the maximum); a stroke of length L and width w has area L*w and a perimeter
+    of about 2L."""
+    values = np.asarray(ink, dtype=np.float32)
+    body = (values > INK_LEVEL * values.max()).astype(np.uint8) if values.size and values.max() > 0 else None
+    if body is None or not body.any():
+        return 0.0
+    contours, _ = cv2.findContours(body, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    perimeter = sum(cv2.arcLength(contour, True) for contour in contours)
+    return 2.0 * float(np.count_nonzero(body)) / max(perimeter, 1.0)
+
+
+def adjust_stroke_width(values: np.ndarray, scale: float) -> np.ndarray:
+    """Thicken (or thin) (H, W) float32 ink so its strokes, once scaled by `scale`, are MNIST-like.
+
+    Grey-level dilation (erosion) widens (narrows) strokes and keeps their soft edges. The crop is padded
+    first, so thickening never runs into its edge. Thinning that would erase most of the ink is skipped.
+    """
+    width = stroke_width(values) * scale
+    if width == 0 or MIN_STROKE <= width <= MAX_STROKE:
+        return values
+    target = MIN_STROKE if width < MIN_STROKE else MAX_STROKE
+    radius = int(round(abs(target - width) / scale / 2))
+    if radius < 1:
+        return values
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    if width < MIN_STROKE:
+        padded = cv2.copyMakeBorder(values, radius, radius, radius, radius, cv2.BORDER_CONSTANT, value=0)
+        return cv2.dilate(padded, kernel)
+    thinner = cv2.erode(values, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    if thinner.sum() < 0.3 * values.sum():
+        return values
+    return thinner
+
+
+def fit_in_box(values: np.ndarray, box: int) -> np.ndarray:
+    """(H, W) float32 ink -> (h, w) float32 with max(h, w) == box, aspect ratio kept.
+
+    Shrinking averages the pixels each output pixel covers (INTER_AREA), the anti-aliasing that gives MNIST
+    its grey edges; enlarging a tiny crop interpolates linearly.
+    """
+    height, width = values.shape
+    scale = box / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    shrinking = scale < 1
-    small = cv2.resize(ink, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    return centre_by_mass(small.astype(np.float32) / 255.0)
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(values, size, interpolation=interpolation)
 
 
-def centre_by_mass(digit: np.ndarray) -> np.ndarray:
-    """(h, w) float32 with h, w <= 20 -> (28, 28) float32 with the ink's centre of mass at the centre."""
+def center_by_mass(digit: np.ndarray) -> np.ndarray:
+    """(h, w) float32 with h, w <= 28 -> (28, 28) float32 in [0, 1] with its centre of mass at pixel (14, 14)."""
     total = float(digit.sum())
     if total <= 0:
-        return np.zeros((SIZE, SIZE), dtype=np.float32)
-    ys, xs = np.indices(digit.shape)
-    centre_y, centre_x = float((ys * digit).sum()) / total, float((xs * digit).sum()) / total
-    shift = np.float32([[1, 0, (SIZE - 1) / 2 - centre_x], [0, 1, (SIZE - 1) / 2 - centre_y]])
-    return cv2.warpAffine(digit, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
+        return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    centre_y = float(digit.sum(axis=1) @ np.arange(digit.shape[0])) / total
+    centre_x = float(digit.sum(axis=0) @ np.arange(digit.shape[1])) / total
+    shift = np.float32([[1, 0, MNIST_CENTRE - centre_x], [0, 1, MNIST_CENTRE - centre_y]])
+    placed = cv2.warpAffine(digit, shift, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return np.clip(placed, 0.0, 1.0)
+
+
+def quantile(values: np.ndarray, q: float) -> float:
+    """The q-quantile (0 <= q <= 1) of an array of values, 0.0 for an empty one. uint8 arrays are counted with
+    a 256-bin histogram, which is much faster than sorting."""
+    values = np.asarray(values)
+    if values.size == 0:
+        return 0.0
+    if values.dtype == np.uint8:
+        counts = np.cumsum(np.bincount(values.ravel(), minlength=256))
+        return float(np.searchsorted(counts, q * (values.size - 1) + 1))
+    return float(np.quantile(values, q))

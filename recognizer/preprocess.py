@@ -7,7 +7,7 @@ Every stage is a small function of images, so each can be called and looked at a
     clean = denoise(small)
     darkness = ink_darkness(clean)              # 0 = paper, 255 = black ink, whatever the lighting
     mask = threshold_ink(darkness)              # 255 = ink
-    mask = remove_ruled_lines(mask)             # printed lines on the paper are not ink to read
+    mask = remove_ruled_lines(mask, darkness)   # printed lines on the paper are not ink to read
     mask = close_gaps(mask)
 
 Why divide by the background: a camera sees reflectance x illumination. Dividing the image by an
@@ -24,11 +24,11 @@ import numpy as np
 
 # Sizes are fractions of the frame's shorter side, so the pipeline behaves the same at any resolution.
 BACKGROUND_KERNEL = 0.10   # wider than any pen stroke, narrower than shadows and page regions
-BACKGROUND_SUBSAMPLE = 4   # the background is smooth: estimate it on a 4x smaller image
+BACKGROUND_SUBSAMPLE = 2   # the background is smooth: estimate it on a 2x smaller image (4x blurs page edges)
 LINE_MIN_LENGTH = 0.25     # straight runs of ink at least this long are ruled lines, not digits
 LINE_MAX_TILT_DEG = 12     # ruled lines may be this far from horizontal/vertical
-LINE_TILT_STEP_DEG = 3
-LINE_MAX_THICKNESS = 1 / 80  # thicker ink crossing a line (a digit's stroke) is kept
+LINE_TILT_STEP_DEG = 6     # the coarse lines are 3 cells thick: a kernel catches lines 3 degrees off it
+INK_OVER_LINE = 0.3        # a pen stroke on a printed line absorbs at least this much of the light it gets
 MIN_INK_CONTRAST = 0.12    # ink is at least 12% darker than the paper under the same light...
 NOISE_SIGMAS = 5.0         # ...and darker than the paper's own noise could make it
 HALF_PEAK = 0.5            # a blurred stroke ends where its darkness falls to this fraction of its peak
@@ -117,8 +117,8 @@ def ink_darkness(gray: np.ndarray, background: np.ndarray | None = None) -> np.n
     """
     if background is None:
         background = estimate_background(gray)
-    reflectance = cv2.divide(gray, np.maximum(background, 1), scale=255)  # saturates at 255 (brighter than paper)
-    return cv2.subtract(np.full_like(reflectance, 255), reflectance)
+    reflectance = cv2.divide(gray, cv2.max(background, 1), scale=255)  # saturates at 255 (brighter than paper)
+    return cv2.bitwise_not(reflectance)  # 255 - reflectance
 
 
 def threshold_ink(darkness: np.ndarray) -> np.ndarray:
@@ -133,9 +133,10 @@ def threshold_ink(darkness: np.ndarray) -> np.ndarray:
     paper = paper_level(darkness)
     level = min(paper + ink_margin(darkness), 254)
     size = _odd(HALF_PEAK_REACH * min(darkness.shape))
-    peak = cv2.dilate(darkness, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    peak = cv2.dilate(darkness, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     half_peak = cv2.addWeighted(peak, HALF_PEAK, np.full_like(peak, round(paper)), 1 - HALF_PEAK, 0)
-    return (((darkness > level) & (darkness >= half_peak)) * 255).astype(np.uint8)
+    _, darker_than_paper = cv2.threshold(darkness, level, 255, cv2.THRESH_BINARY)
+    return cv2.bitwise_and(darker_than_paper, cv2.compare(darkness, half_peak, cv2.CMP_GE))
 
 
 def paper_level(darkness: np.ndarray) -> float:
@@ -156,12 +157,14 @@ def _median_uint8(values: np.ndarray) -> float:
     return float(np.searchsorted(np.cumsum(counts), (values.size + 1) / 2))
 
 
-def remove_ruled_lines(mask: np.ndarray) -> np.ndarray:
+def remove_ruled_lines(mask: np.ndarray, darkness: np.ndarray | None = None) -> np.ndarray:
     """(H, W) uint8 mask -> the mask without ruled lines, margins and page edges (long straight thin ink).
 
     Long lines are found on a 4x smaller copy of the mask (any ink in a 4x4 cell marks the cell), as what
-    survives an opening with a line-shaped kernel at several tilts. Inside those lines' band, only thin ink
-    is removed: a digit's stroke crossing a line is thicker across the line than the line itself, so it stays.
+    survives an opening with a line-shaped kernel at several tilts. Inside those lines' band, only ink as thin
+    across the line as the line itself is removed (its thickness is measured, most of a line being bare): a
+    digit's stroke crossing or touching the line is thicker there, so it stays. With the ``darkness`` image,
+    ink clearly darker than the bare line (a pen stroke drawn along the line, like a 4's bar) stays too.
     """
     height, width = mask.shape
     factor = 4
@@ -170,25 +173,63 @@ def remove_ruled_lines(mask: np.ndarray) -> np.ndarray:
     coarse = cv2.resize(mask, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
     coarse = cv2.dilate((coarse > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
     length = max(8, round(LINE_MIN_LENGTH * min(coarse.shape)))
-    thickness = max(3, round(LINE_MAX_THICKNESS * min(height, width)))
     result = mask
     for vertical in (False, True):
         lines = np.zeros_like(coarse)
         for kernel in _line_kernels(length, vertical):
-            lines |= cv2.morphologyEx(coarse, cv2.MORPH_OPEN, kernel)
+            # An opening, skipping the dilation when nothing survived; outside the image counts as no ink.
+            cores = cv2.erode(coarse, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+            if cv2.countNonZero(cores):
+                lines |= cv2.dilate(cores, kernel)
         if not lines.any():
             continue
         # The lines are 3 cells thick already (the coarse ink was dilated): a wider band erases digit strokes.
-        band = cv2.resize(lines, (width, height), interpolation=cv2.INTER_NEAREST)
-        across = (1, thickness) if not vertical else (thickness, 1)
-        thick_ink = cv2.morphologyEx(result, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
-        thin_ink_in_band = cv2.bitwise_and(cv2.subtract(result, thick_ink), band * 255)
-        result = cv2.subtract(result, thin_ink_in_band)
-        # A stroke that crossed the line lost a line's width of ink: bridge such gaps across the band.
-        bridge = (2 * thickness + 1, 1) if not vertical else (1, 2 * thickness + 1)
-        bridged = cv2.morphologyEx(result, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
-        result = cv2.bitwise_or(result, cv2.bitwise_and(bridged, band * 255))
+        band = cv2.resize(lines, (width, height), interpolation=cv2.INTER_NEAREST) * 255
+        result = _remove_thin_ink(result, band, vertical, darkness)
     return result
+
+
+def _remove_thin_ink(mask: np.ndarray, band: np.ndarray, vertical: bool, darkness: np.ndarray | None) -> np.ndarray:
+    """Remove from `mask` the ink inside `band` no thicker across the line than the line itself (its median
+    run of ink across), then give back the removed pixels with stroke on both sides (a stroke crossing it)
+    and, with `darkness`, those where a pen stroke darkens the line (see ``ink_over_line``)."""
+    in_band = cv2.bitwise_and(mask, band)
+    step = 8  # a sample of every 8th column (row, for vertical lines) measures the line as well as all of them
+    runs = _run_lengths(np.ascontiguousarray(in_band[:, ::step].T) if not vertical else in_band[::step])
+    if runs.size == 0:
+        return mask
+    thickness = int(np.median(runs)) + 2
+    across = (1, thickness) if not vertical else (thickness, 1)
+    thick_ink = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+    thin_ink_in_band = cv2.bitwise_and(cv2.subtract(mask, thick_ink), band)
+    result = cv2.subtract(mask, thin_ink_in_band)
+    bridge = (1, 2 * thickness + 1) if not vertical else (2 * thickness + 1, 1)
+    bridged = cv2.morphologyEx(result, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
+    result = cv2.bitwise_or(result, cv2.bitwise_and(bridged, thin_ink_in_band))
+    if darkness is None:
+        return result
+    return cv2.bitwise_or(result, cv2.bitwise_and(ink_over_line(darkness, thin_ink_in_band), thin_ink_in_band))
+
+
+def ink_over_line(darkness: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 mask of the pixels where ink lies over a printed line (line: (H, W) uint8 mask of it).
+
+    Light passes through the ink and the line in turn, so their reflectances multiply: a pen stroke that
+    absorbs at least INK_OVER_LINE of the light leaves a pixel darker than 1 - (1 - line) (1 - INK_OVER_LINE),
+    with the line's darkness taken as its median. Ink much darker than the line shows; ink as dark does not.
+    """
+    line_level = _median_uint8(darkness[::2, ::2][line[::2, ::2] > 0])  # a quarter of the pixels is plenty
+    level = 255 - (255 - line_level) * (1 - INK_OVER_LINE)
+    _, darker = cv2.threshold(darkness, min(level, 254), 255, cv2.THRESH_BINARY)
+    return darker
+
+
+def _run_lengths(image: np.ndarray) -> np.ndarray:
+    """Lengths of the runs of non-zero pixels along each row of a (H, W) image, all rows together: (R,) int."""
+    ink = np.zeros((image.shape[0], image.shape[1] + 2), np.int8)
+    ink[:, 1:-1] = image > 0
+    edges = np.flatnonzero(np.diff(ink, axis=1).ravel())  # starts and ends alternate, row by row
+    return edges[1::2] - edges[0::2]
 
 
 @lru_cache(maxsize=8)
@@ -213,7 +254,7 @@ def close_gaps(mask: np.ndarray) -> np.ndarray:
 def ink_mask(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The whole stage: (H, W) uint8 gray -> (mask (H, W) uint8 255 = ink, darkness (H, W) uint8)."""
     darkness = ink_darkness(denoise(gray))
-    mask = close_gaps(remove_ruled_lines(threshold_ink(darkness)))
+    mask = close_gaps(remove_ruled_lines(threshold_ink(darkness), darkness))
     return mask, darkness
 
 

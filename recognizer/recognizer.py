@@ -6,8 +6,11 @@
     result.lines                                 # ["3142", "77"]
 
 The stages (each a function in its own module, to call and look at alone):
-frame -> gray -> smaller working copy -> ink mask (``preprocess``) -> digit boxes (``segment``) ->
+frame -> gray -> smaller working copy -> ink mask (``preprocess``) -> digit blobs (``segment``) ->
 28x28 MNIST-style images (``normalize``) -> one batch through the network -> rows (``rows``).
+The network gets [0, 1] images, white on black; its own first layer applies the training set's mean and
+standard deviation (stored in the model file). Only when a wide blob cannot be read is a second, small batch
+sent: the ways to cut it into two digits written touching (``segment.split_options``, ``choose_cuts``).
 """
 from __future__ import annotations
 
@@ -22,11 +25,11 @@ import numcnn
 from recognizer.normalize import normalize_digit
 from recognizer.preprocess import downscale, ink_mask, to_gray
 from recognizer.rows import read_rows
-from recognizer.segment import digit_ink, find_digit_boxes
+from recognizer.segment import Blob, digit_ink, find_digit_blobs, split_options
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
 WORKING_SIZE = 640        # frames are processed with their longer side at most this many pixels
-MIN_CONFIDENCE = 0.80     # below this probability a blob is reported as "not a digit" (digit None)
+MIN_CONFIDENCE = 0.5      # below this, the top class is less likely than all others together: "not a digit"
 
 
 @dataclass(frozen=True)
@@ -74,20 +77,44 @@ class Recognizer:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no model file there; train one with "
                                     f"`python scripts/train.py --out DIR` and pass DIR/model.npz")
-        return cls(numcnn.load(path), **options)
+        recognizer = cls(numcnn.load(path), **options)
+        recognizer.model.predict_proba(np.zeros((1, 1, 28, 28), dtype=np.float32))  # load kernels now, not on frame 1
+        return recognizer
 
     def process(self, frame: np.ndarray) -> FrameResult:
         """frame: (H, W) gray, (H, W, 3) BGR or (H, W, 4) BGRA, uint8 or float -> FrameResult."""
         gray = to_gray(frame)
         small, scale = downscale(gray, self.working_size)
         mask, darkness = ink_mask(small)
-        boxes = find_digit_boxes(mask, darkness)
-        images = np.stack([normalize_digit(digit_ink(mask, box, darkness)) for box in boxes]) if boxes else \
-            np.zeros((0, 28, 28), dtype=np.float32)
-        probs = self.model.predict_proba(images[:, None]) if boxes else np.zeros((0, 10), dtype=np.float32)
+        blobs = find_digit_blobs(mask, darkness)
+        images = self._normalize(mask, darkness, blobs)
+        probs = self._predict(images)
+        # A wide blob the network cannot read may be two digits written touching: read its possible cuts too.
+        options = [split_options(mask, blob) if p.max() < self.min_confidence else [] for blob, p in zip(blobs, probs)]
+        pieces = [piece for pairs in options for pair in pairs for piece in pair]
+        if pieces:
+            piece_images = self._normalize(mask, darkness, pieces)
+            images = np.concatenate([images, piece_images])
+            probs = np.concatenate([probs, self._predict(piece_images)])
+            blobs, images, probs = choose_cuts(blobs, options, images, probs, self.min_confidence)
+        boxes = [blob.box for blob in blobs]
         digits = [self._digit(box, p, scale, gray.shape) for box, p in zip(boxes, probs)]
         return FrameResult(digits=digits, lines=read_rows(digits), mask=_to_frame_size(mask, gray.shape),
                            digit_images=images)
+
+    @staticmethod
+    def _normalize(mask: np.ndarray, darkness: np.ndarray, blobs: list[Blob]) -> np.ndarray:
+        """The blobs' ink as MNIST-style images: (N, 28, 28) float32."""
+        images = np.zeros((len(blobs), 28, 28), dtype=np.float32)
+        for i, blob in enumerate(blobs):
+            images[i] = normalize_digit(digit_ink(mask, blob, darkness))
+        return images
+
+    def _predict(self, images: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) float32 -> (N, 10) probabilities, all in one batch through the network."""
+        if len(images) == 0:
+            return np.zeros((0, 10), dtype=np.float32)
+        return self.model.predict_proba(images[:, None])
 
     def _digit(self, box: tuple[int, int, int, int], probs: np.ndarray, scale: float,
                frame_shape: tuple[int, int]) -> Digit:
@@ -97,6 +124,31 @@ class Recognizer:
         frame_box = (int(round(x)), int(round(y)), max(1, int(round(w))), max(1, int(round(h))))
         digit = best if confidence >= self.min_confidence else None
         return Digit(box=frame_box, digit=digit, confidence=confidence, probs=probs.astype(np.float32))
+
+
+def choose_cuts(blobs: list[Blob], options: list[list[tuple[Blob, Blob]]], images: np.ndarray,
+                probs: np.ndarray, min_confidence: float) -> tuple[list[Blob], np.ndarray, np.ndarray]:
+    """Decide which wide blobs are two digits written touching.
+
+    blobs: the N candidates; options[i]: ways to cut blob i in two (see ``segment.split_options``); images (M, 28, 28)
+    and probs (M, 10): the N blobs first, then both pieces of every option, in order. A blob is replaced by the
+    pieces of its best cut only when the network cannot read the whole blob (confidence below
+    ``min_confidence``) but reads both pieces at least that confidently: a wide digit read well stays whole.
+    Returns the final (blobs, images (K, 28, 28), probs (K, 10)).
+    """
+    keep: list[int] = []
+    next_piece = len(blobs)
+    for i, pairs in enumerate(options):
+        first_pieces = range(next_piece, next_piece + 2 * len(pairs), 2)
+        next_piece += 2 * len(pairs)
+        surest = max(first_pieces, key=lambda k: probs[k:k + 2].max(axis=1).min(), default=None)
+        if (surest is not None and probs[i].max() < min_confidence
+                and probs[surest:surest + 2].max(axis=1).min() >= min_confidence):
+            keep += [surest, surest + 1]
+        else:
+            keep.append(i)
+    crops = blobs + [piece for pairs in options for pair in pairs for piece in pair]
+    return [crops[k] for k in keep], images[keep], probs[keep]
 
 
 def _to_frame_size(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

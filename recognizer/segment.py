@@ -1,14 +1,20 @@
-"""From an ink mask to digit candidates: external contours, fragments merged, implausible blobs dropped.
+"""From an ink mask to digit candidates: blobs of ink, fragments merged, implausible blobs dropped.
 
-    boxes = find_digit_boxes(mask)        # mask: (H, W) uint8, 255 = ink -> [(x, y, w, h), ...]
+    blobs = find_digit_blobs(mask, darkness)        # mask: (H, W) uint8, 255 = ink
+    blobs[0].box                                    # (x, y, w, h) in mask pixels
+    ink = digit_ink(mask, blobs[0], darkness)       # (h, w) uint8 crop, white on black, this digit only
 
-A digit is one connected blob of ink, except when the pen left a gap (a 5 or a 4 drawn in two strokes, a
-broken 1): blobs stacked on top of each other, overlapping horizontally and close vertically, are merged.
-What remains is kept only if it looks like a digit: not a speck, not larger than a digit on a page can be,
-not a long thin line, not a solid patch, and not cut by the edge of the frame (a digit half out of view
-would be misread).
+A blob is a connected component of ink, found by its outer contour (``cv2.findContours``; RETR_CCOMP rather
+than RETR_EXTERNAL, so that digits inside the hole of a bigger blob, like a page inside the dark desk around
+it, are still found). No step loops over pixels in Python. A digit is one blob, except when the pen left a
+gap (a 5 or a 4 drawn in two strokes, a broken 1): blobs stacked on top of each other, overlapping
+horizontally and close vertically, are merged. What remains is kept only if it looks like a digit: not a
+speck, not much larger or smaller than the page's handwriting, not a long thin line, not a solid patch, not
+faint or soft-edged shading, and not cut by (or hugging) the frame's edge.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -19,29 +25,58 @@ Box = tuple[int, int, int, int]
 
 MIN_HEIGHT = 0.025       # of the frame's shorter side: smaller blobs are specks, dust, paper texture
 MIN_HEIGHT_PX = 8        # ...and never fewer pixels than this, whatever the frame
+SPECK = 0.25             # blobs smaller than this x the least digit height both ways are not even fragments
+MAX_BLOBS = 200          # more blobs than this is texture or noise: only the tallest are looked at
 MAX_HEIGHT = 0.8         # of the frame's height: larger is a page edge, a hand, a shadow
 MAX_WIDTH_RATIO = 1.6    # width / height: wider blobs are words, lines, scribbles (a wide 7 or 4 is ~1.3)
 MIN_FILL, MAX_FILL = 0.06, 0.85  # ink / box area: hollow outlines and solid patches are not pen strokes
 BORDER_MARGIN = 2        # pixels: a blob this close to the frame's edge is cut off
-EDGE_REACH = 0.05        # of the shorter side: blobs this close to ink touching the frame's edge go with it
+EDGE_REACH = 0.025       # of the shorter side: blobs this close to ink touching the frame's edge go with it
 MAX_TYPICAL_HEIGHT = 2.5  # a blob taller than this many typical digits of the page is not a digit...
 MIN_TYPICAL_HEIGHT = 0.3  # ...nor one shorter than this fraction of them (a dot, a dash, a speck)
 MIN_INK_DARKNESS = 0.22  # writing is at least this much darker than the paper around it (pencil included)
 FAINT_INK = 0.6          # blobs with ink fainter than this fraction of the page's handwriting are not writing
-SPLIT_WIDTH_RATIO = 1.1  # width / height above which a blob is taken for digits written touching
+MIN_EDGE_STEP = 40       # of 255: pen strokes have sharp edges, shadows soft ones (see edge_step)
 MERGE_X_OVERLAP = 0.5    # fragments of one digit overlap horizontally by this much of the narrower,
 MERGE_Y_GAP = 0.2        # are separated vertically by less than this much of a typical digit's height,
 MERGE_MAX_HEIGHT = 1.4   # and together are not taller than this many typical digits (two rows are)
+SPLIT_WIDTH_RATIO = 1.1  # width / height above which a blob may be two digits written touching...
+SPLIT_CUTS, SPLIT_SPREAD = 5, 0.2  # ...cut at this many columns, up to this x its height from the middle
 
 
-def external_blobs(mask: np.ndarray) -> list[tuple[Box, float]]:
-    """(H, W) uint8 mask -> [(box, ink area in pixels)] for every external contour."""
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    blobs = []
-    for contour in contours:
-        x, y, w, h = cv2.boundingRect(contour)
-        blobs.append(((x, y, w, h), float(cv2.countNonZero(mask[y:y + h, x:x + w]))))
-    return blobs
+@dataclass(frozen=True, eq=False)
+class Blob:
+    """A candidate digit: box (x, y, w, h) and the outer contours of its pieces ((K, 1, 2) int32 arrays)."""
+    box: Box
+    contours: tuple[np.ndarray, ...]
+
+
+def find_blobs(mask: np.ndarray, min_size: float = 0) -> tuple[list[Blob], np.ndarray]:
+    """mask: (H, W) uint8 -> (one blob per connected component of ink not touching the frame's edge and at
+    least `min_size` pixels wide or tall, (P, 2) int32 the boundary points (outer and holes) of the components
+    that do touch the edge)."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return [], np.zeros((0, 2), np.int32)
+    height, width = mask.shape
+    parents = hierarchy[0, :, 3]
+    outer = np.flatnonzero(parents < 0)
+    x, y, w, h = np.array([cv2.boundingRect(contours[i]) for i in outer]).T
+    touches = (x == 0) | (y == 0) | (x + w == width) | (y + h == height)
+    blobs = [Blob((int(x[k]), int(y[k]), int(w[k]), int(h[k])), (contours[outer[k]],))
+             for k in np.flatnonzero(~touches & (np.maximum(w, h) >= min_size))]
+    component = np.where(parents < 0, np.arange(len(contours)), parents)  # a hole belongs to its outer contour
+    on_edge = np.flatnonzero(np.isin(component, outer[touches]))
+    edge = np.concatenate([contours[i][:, 0] for i in on_edge]) if on_edge.size else np.zeros((0, 2), np.int32)
+    return blobs, edge
+
+
+def own_ink(mask: np.ndarray, blob: Blob) -> np.ndarray:
+    """(h, w) bool: the ink of this blob's own pieces inside its box (not a neighbour's reaching in)."""
+    x, y, w, h = blob.box
+    inside = np.zeros((h, w), np.uint8)
+    cv2.drawContours(inside, list(blob.contours), -1, 255, cv2.FILLED, offset=(-x, -y))
+    return cv2.bitwise_and(inside, mask[y:y + h, x:x + w]) > 0
 
 
 def union(a: Box, b: Box) -> Box:
@@ -51,169 +86,178 @@ def union(a: Box, b: Box) -> Box:
     return (x0, y0, x1 - x0, y1 - y0)
 
 
-def are_fragments(a: Box, b: Box, digit_height: float) -> bool:
-    """Whether two blobs look like pieces of one digit whose typical height on this page is ``digit_height``:
-    stacked, overlapping in x, close in y, and together no taller than one digit."""
-    x_overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    if x_overlap < MERGE_X_OVERLAP * min(a[2], b[2]):
-        return False
-    joint = union(a, b)
-    y_gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])  # negative when they overlap vertically
-    return (y_gap < MERGE_Y_GAP * digit_height and joint[3] <= MERGE_MAX_HEIGHT * digit_height
-            and joint[2] <= MAX_WIDTH_RATIO * joint[3])
-
-
-def typical_height(blobs: list[tuple[Box, float]], min_height: float) -> float:
+def typical_height(blobs: list[Blob], min_height: float) -> float:
     """The upper-quartile height of the blobs tall enough to be digits: the page's handwriting size."""
-    heights = [box[3] for box, _ in blobs if box[3] >= min_height]
+    heights = [blob.box[3] for blob in blobs if blob.box[3] >= min_height]
     return float(np.percentile(heights, 75)) if heights else min_height  # fragments pull a median down
 
 
-def merge_fragments(blobs: list[tuple[Box, float]], min_height: float) -> list[tuple[Box, float]]:
-    """Merge pieces of one digit until no pair qualifies; pieces below ``min_height`` (dots, noise) only
-    join a larger blob, they never start a digit on their own."""
+def fragment_pairs(boxes: np.ndarray, digit_height: float, min_height: float) -> np.ndarray:
+    """boxes: (N, 4) int (x, y, w, h) -> (N, N) bool, True where two blobs look like pieces of one digit.
+
+    Pieces are stacked (they share MERGE_X_OVERLAP of the narrower one's columns), close in y (a gap under
+    MERGE_Y_GAP typical heights), together no taller than MERGE_MAX_HEIGHT typical digits and not too wide;
+    at least one of them is digit-sized (two specks do not make a digit).
+    """
+    x, y, w, h = (boxes[:, k, None].astype(np.float64) for k in range(4))
+    x_overlap = np.minimum(x + w, (x + w).T) - np.maximum(x, x.T)
+    y_gap = np.maximum(y, y.T) - np.minimum(y + h, (y + h).T)  # negative when they overlap vertically
+    joint_w = np.maximum(x + w, (x + w).T) - np.minimum(x, x.T)
+    joint_h = np.maximum(y + h, (y + h).T) - np.minimum(y, y.T)
+    pairs = ((x_overlap >= MERGE_X_OVERLAP * np.minimum(w, w.T)) & (y_gap < MERGE_Y_GAP * digit_height)
+             & (joint_h <= MERGE_MAX_HEIGHT * digit_height) & (joint_w <= MAX_WIDTH_RATIO * joint_h)
+             & (np.maximum(h, h.T) >= min_height))
+    np.fill_diagonal(pairs, False)
+    return pairs
+
+
+def merge_fragments(blobs: list[Blob], min_height: float) -> list[Blob]:
+    """Merge pieces of one digit, closest pair first, until no pair qualifies (see ``fragment_pairs``)."""
     digit_height = typical_height(blobs, min_height)
-    blobs = sorted(blobs, key=lambda blob: -blob[0][3])  # tallest first: small pieces join big ones
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(blobs)):
-            for j in range(i + 1, len(blobs)):
-                if are_fragments(blobs[i][0], blobs[j][0], digit_height) and max(blobs[i][0][3], blobs[j][0][3]) >= min_height:
-                    blobs[i] = (union(blobs[i][0], blobs[j][0]), blobs[i][1] + blobs[j][1])
-                    del blobs[j]
-                    merged = True
-                    break
-            if merged:
-                break
+    blobs = list(blobs)
+    while len(blobs) > 1:
+        boxes = np.array([blob.box for blob in blobs], dtype=np.int64)
+        pairs = fragment_pairs(boxes, digit_height, min_height)
+        if not pairs.any():
+            break
+        gaps = np.where(pairs, np.maximum(boxes[:, None, 1], boxes[None, :, 1])
+                        - np.minimum(boxes[:, None, 1] + boxes[:, None, 3], boxes[None, :, 1] + boxes[None, :, 3]),
+                        np.iinfo(np.int64).max)
+        i, j = sorted(np.unravel_index(int(np.argmin(gaps)), gaps.shape))
+        a, b = blobs[i], blobs[j]
+        blobs[i] = Blob(union(a.box, b.box), a.contours + b.contours)
+        del blobs[j]
     return blobs
+
+
+def rejection_reason(box: Box, ink: int, frame_shape: tuple[int, int]) -> str | None:
+    """Why a blob (box, ink pixels) in a frame of (H, W) cannot be a handwritten digit; None if it can."""
+    x, y, w, h = box
+    frame_h, frame_w = frame_shape
+    if x <= BORDER_MARGIN or y <= BORDER_MARGIN or x + w >= frame_w - BORDER_MARGIN \
+            or y + h >= frame_h - BORDER_MARGIN:
+        return "cut by the frame's edge"
+    if h < max(MIN_HEIGHT_PX, MIN_HEIGHT * min(frame_h, frame_w)):
+        return "too small"
+    if h > MAX_HEIGHT * frame_h:
+        return "too tall"
+    if w > MAX_WIDTH_RATIO * h:
+        return "too wide"
+    fill = ink / float(w * h)
+    if fill < MIN_FILL or (fill > MAX_FILL and w >= 0.35 * h):  # a "1" can be solid
+        return "not strokes"
+    return None
 
 
 def is_plausible_digit(box: Box, ink_area: float, frame_shape: tuple[int, int]) -> bool:
     """Whether a blob (box, ink pixels) in a frame of (H, W) can be a handwritten digit."""
+    return rejection_reason(box, int(ink_area), frame_shape) is None
+
+
+def near_edge(edge_points: np.ndarray, box: Box, reach: float) -> bool:
+    """Whether ink touching the frame's edge (a desk, a shadow, the page's rim; given by its boundary points
+    (P, 2)) comes within `reach` pixels of the box: slivers just off such a region belong to it."""
+    if len(edge_points) == 0:
+        return False
     x, y, w, h = box
-    frame_h, frame_w = frame_shape
-    if h < max(MIN_HEIGHT_PX, MIN_HEIGHT * min(frame_h, frame_w)) or h > MAX_HEIGHT * frame_h:
-        return False
-    if w > MAX_WIDTH_RATIO * h:
-        return False
-    fill = ink_area / float(w * h)
-    if not MIN_FILL <= fill <= MAX_FILL and not (w < 0.35 * h and fill > MIN_FILL):  # a "1" can be solid
-        return False
-    touches_border = (x <= BORDER_MARGIN or y <= BORDER_MARGIN or x + w >= frame_w - BORDER_MARGIN
-                      or y + h >= frame_h - BORDER_MARGIN)
-    return not touches_border
+    px, py = edge_points[:, 0], edge_points[:, 1]
+    return bool(np.any((px >= x - reach) & (px < x + w + reach) & (py >= y - reach) & (py < y + h + reach)))
 
 
-def remove_border_blobs(mask: np.ndarray) -> np.ndarray:
-    """(H, W) uint8 mask -> a copy without the blobs that touch the frame's edge.
+def edge_step(soft: np.ndarray, ink: np.ndarray) -> float:
+    """How steeply a blob's edge rises from the paper: the median darkness step across 3 pixels (a morphological
+    gradient, 0-255) on its boundary. soft: (h, w) uint8 darkness around the blob, ink: (h, w) bool its pixels.
 
-    They are never digits we can read (a digit cut by the edge is misread), and a dark desk or shadow around
-    the page is one of them: as an external contour it would enclose, and so hide, every digit on the page.
+    A pen's edge goes from paper to ink within a pixel or two of optical blur, a shadow's over many pixels:
+    on the synthetic benchmark pen strokes step by 50-200 and shadows, folds and page shading by 30 at most.
     """
-    count, labels = cv2.connectedComponents(mask, connectivity=8)
-    if count <= 1:
-        return mask
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    edge = edge[edge != 0]
-    if edge.size == 0:
-        return mask
-    # Slivers just off such a region (the page's own edge, the rim of a shadow) go with it.
-    reach = max(3, round(EDGE_REACH * min(mask.shape))) | 1
-    is_edge = np.zeros(count, dtype=np.uint8)
-    is_edge[edge] = 255
-    near_edge = cv2.dilate(is_edge[labels], np.ones((reach, reach), np.uint8))
-    keep = np.full(count, 255, dtype=np.uint8)
-    keep[np.unique(labels[(near_edge > 0) & (labels > 0)])] = 0
-    keep[0] = 0
-    return keep[labels]
+    ink8 = ink.view(np.uint8) * np.uint8(255)
+    inner = cv2.erode(ink8, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    boundary = cv2.subtract(ink8, inner) > 0
+    step = cv2.morphologyEx(soft, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    return quantile(step[boundary], 0.5)
 
 
-def split_touching(mask: np.ndarray, box: Box, digit_height: float) -> list[Box]:
-    """Cut a blob of digits written touching each other into single digits.
+def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> list[Blob]:
+    """(H, W) uint8 ink mask -> the blobs that look like digits, top to bottom.
 
-    A blob of digit height but wider than SPLIT_WIDTH_RATIO heights holds about n = w / (0.7 h) digits. It
-    is cut at the column of least ink near where the first digit should end (w / n): where two digits
-    touch, only a stroke or two cross, and looking near that place keeps the cut out of a digit's own loop.
-    Pieces are cut again until every one is narrow enough; each piece's box is shrunk to its own ink.
+    With the frame's ``darkness`` (see ``preprocess.ink_darkness``), blobs that are not pen strokes by their
+    tone are dropped too: fainter than MIN_INK_DARKNESS, much fainter than the page's handwriting (shading at
+    a page edge, show-through), or with soft edges (shadows; see ``edge_step``).
     """
-    x, y, w, h = box
-    if w <= SPLIT_WIDTH_RATIO * h or not 0.6 * digit_height <= h <= 1.6 * digit_height:
-        return [box]
-    columns = np.count_nonzero(mask[y:y + h, x:x + w], axis=0)
-    expected = w / max(2, round(w / (0.7 * h)))
-    window = slice(max(1, int(expected - 0.2 * h)), min(w - 1, int(expected + 0.2 * h) + 1))
-    if window.start >= window.stop:
-        return [box]
-    cut = window.start + int(np.argmin(columns[window]))
-    pieces = []
-    for left, right in ((0, cut), (cut, w)):
-        rows = np.flatnonzero(mask[y:y + h, x + left:x + right].any(axis=1))
-        if rows.size and right > left:
-            piece = (x + left, y + int(rows[0]), right - left, int(rows[-1] - rows[0] + 1))
-            pieces += split_touching(mask, piece, digit_height)
-    return pieces
-
-
-def faint_boxes(boxes: list[Box], mask: np.ndarray, darkness: np.ndarray) -> set[Box]:
-    """The boxes whose ink is too faint to be writing: fainter than MIN_INK_DARKNESS, or much fainter than the
-    page's handwriting (shading at a page edge or under a fold, ghosts, show-through from the other side).
-    Ink darkness is the median over the blob's ink of ``darkness`` (0 = paper, 255 = black); the page's
-    handwriting is the median over all blobs, when there are enough of them to tell."""
-    levels = [float(np.median(_crop(darkness, box)[_crop(mask, box) > 0])) for box in boxes]
-    page = float(np.median(levels)) if len(boxes) >= 3 else 0.0
-    limit = max(FAINT_INK * page, MIN_INK_DARKNESS * 255)
-    return {box for box, level in zip(boxes, levels) if level < limit}
+    min_height = max(MIN_HEIGHT_PX, MIN_HEIGHT * min(mask.shape))
+    blobs, edge_points = find_blobs(mask, SPECK * min_height)
+    tallest = sorted(blobs, key=lambda blob: -blob.box[3])[:MAX_BLOBS]
+    blobs = merge_fragments(tallest, min_height)
+    if len(blobs) >= 3:
+        height = typical_height(blobs, min_height)
+        blobs = [b for b in blobs if MIN_TYPICAL_HEIGHT * height <= b.box[3] <= MAX_TYPICAL_HEIGHT * height]
+    reach = EDGE_REACH * min(mask.shape)
+    blobs = [blob for blob in blobs if not near_edge(edge_points, blob.box, reach)]
+    inks = [own_ink(mask, blob) for blob in blobs]
+    plausible = [rejection_reason(blob.box, int(np.count_nonzero(ink)), mask.shape) is None
+                 for blob, ink in zip(blobs, inks)]
+    blobs, inks = [b for b, ok in zip(blobs, plausible) if ok], [i for i, ok in zip(inks, plausible) if ok]
+    if darkness is not None and blobs:
+        softs = [darkness[y:y + h, x:x + w] for x, y, w, h in (blob.box for blob in blobs)]
+        levels = [quantile(soft[ink], 0.5) for soft, ink in zip(softs, inks)]
+        page = float(np.median(levels)) if len(blobs) >= 3 else 0.0
+        limit = max(FAINT_INK * page, MIN_INK_DARKNESS * 255)
+        blobs = [blob for blob, soft, ink, level in zip(blobs, softs, inks, levels)
+                 if level >= limit and edge_step(soft, ink) >= MIN_EDGE_STEP]
+    return sorted(blobs, key=lambda blob: (blob.box[1], blob.box[0]))
 
 
 def find_digit_boxes(mask: np.ndarray, darkness: np.ndarray | None = None) -> list[Box]:
-    """(H, W) uint8 ink mask -> boxes (x, y, w, h) of the blobs that look like digits. With the frame's
-    ``darkness`` (see ``preprocess.ink_darkness``), blobs much fainter than the page's handwriting are
-    dropped too."""
-    min_height = max(MIN_HEIGHT_PX, MIN_HEIGHT * min(mask.shape))
-    mask = remove_border_blobs(mask)
-    blobs = merge_fragments(external_blobs(mask), min_height)
-    digit_height = typical_height(blobs, min_height)
-    tallest, shortest = (MAX_TYPICAL_HEIGHT * digit_height, MIN_TYPICAL_HEIGHT * digit_height) \
-        if len(blobs) >= 3 else (np.inf, 0)
-    pieces = [piece for box, _ in blobs for piece in split_touching(mask, box, digit_height)]
-    boxes = [box for box in pieces if shortest <= box[3] <= tallest
-             and is_plausible_digit(box, float(cv2.countNonZero(_crop(mask, box))), mask.shape)]
-    faint = faint_boxes(boxes, mask, darkness) if darkness is not None else set()
-    return [box for box in boxes if box not in faint]
+    """(H, W) uint8 ink mask -> boxes (x, y, w, h) of the blobs that look like digits."""
+    return [blob.box for blob in find_digit_blobs(mask, darkness)]
 
 
-def _crop(image: np.ndarray, box: Box) -> np.ndarray:
-    x, y, w, h = box
-    return image[y:y + h, x:x + w]
+def split_options(mask: np.ndarray, blob: Blob) -> list[tuple[Blob, Blob]]:
+    """Ways to cut a blob that may be two digits written touching: [(left piece, right piece), ...].
 
-
-def digit_ink(mask: np.ndarray, box: Box, darkness: np.ndarray | None = None) -> np.ndarray:
-    """The ink of one digit, white on black: (h, w) uint8 crop at ``box``.
-
-    Only this digit's own blobs are kept (pieces of neighbours reaching into the box are dropped). With the
-    ``darkness`` image (0 = paper, 255 = black ink) the ink keeps its soft, anti-aliased edges and thin gaps
-    (like MNIST's), scaled so the strokes' core is 255; without it, the binary mask is used.
+    Only a blob wider than SPLIT_WIDTH_RATIO times its height gets options (a digit is rarely that wide). The
+    cuts are vertical, at SPLIT_CUTS columns around its middle; each piece's box is shrunk to its own ink.
+    Where two digits touch cannot be told from the ink alone (a column through a loop has less ink than the
+    joint), so the recognizer reads the options and decides (see ``recognizer.choose_cuts``).
     """
-    x, y, w, h = box
-    crop = mask[y:y + h, x:x + w]
-    contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    own = np.zeros_like(crop)
-    for contour in contours:
-        cx, cy, cw, ch = cv2.boundingRect(contour)
-        if cw * ch >= 0.05 * w * h or (cx > 0 and cy > 0 and cx + cw < w and cy + ch < h):
-            cv2.drawContours(own, [contour], -1, 255, thickness=cv2.FILLED)
-    ink = cv2.bitwise_and(crop, own)
-    if darkness is None or not ink.any():
+    x, y, w, h = blob.box
+    if w <= SPLIT_WIDTH_RATIO * h:
+        return []
+    own = own_ink(mask, blob)
+    options = []
+    for cut in np.linspace(w / 2 - SPLIT_SPREAD * h, w / 2 + SPLIT_SPREAD * h, SPLIT_CUTS).round().astype(int):
+        left, right = piece(own, blob, 0, cut), piece(own, blob, cut, w)
+        if left is not None and right is not None:
+            options.append((left, right))
+    return options
+
+
+def piece(own: np.ndarray, blob: Blob, left: int, right: int) -> Blob | None:
+    """The part of a blob in its box's columns left..right (own: (h, w) bool, its ink), shrunk to its ink."""
+    part = own[:, left:right]
+    rows = np.flatnonzero(part.any(axis=1))
+    if right - left < 2 or rows.size < 2:
+        return None
+    x, y = blob.box[:2]
+    return Blob((x + left, y + int(rows[0]), right - left, int(rows[-1] - rows[0] + 1)), blob.contours)
+
+
+def digit_ink(mask: np.ndarray, blob: Blob, darkness: np.ndarray | None = None) -> np.ndarray:
+    """The ink of one digit, white on black: (h, w) uint8 crop at the blob's box.
+
+    Only this digit's own pieces are kept (parts of neighbours reaching into the box are dropped). With the
+    ``darkness`` image (0 = paper, 255 = black ink) the ink keeps its soft, anti-aliased edges and thin gaps
+    (like MNIST's), scaled so the strokes' core is 255; without it, the binary ink is used.
+    """
+    x, y, w, h = blob.box
+    own = own_ink(mask, blob)
+    ink = own.view(np.uint8) * np.uint8(255)
+    if darkness is None or not own.any():
         return ink
-    soft = darkness[y:y + h, x:x + w].astype(np.float32)
-    core = quantile(soft[ink > 0], 0.75)
-    background = soft[own == 0]
+    soft = darkness[y:y + h, x:x + w]
+    core = quantile(soft[own], 0.75)
+    background = soft[mask[y:y + h, x:x + w] == 0]
     floor = quantile(background, 0.5) if background.size else 0.0
-    scaled = np.clip((soft - floor) / max(core - floor, 1.0), 0, 1) * 255
-    near_ink = cv2.dilate(ink, np.ones((3, 3), np.uint8))
-    return np.where(near_ink > 0, scaled, 0).astype(np.uint8)
-
-
-__all__ = ["find_digit_boxes", "remove_border_blobs", "digit_ink", "external_blobs", "merge_fragments", "is_plausible_digit", "union",
-           "are_fragments"]
+    scaled = cv2.multiply(cv2.subtract(soft, floor), 1.0, scale=255.0 / max(core - floor, 1.0))  # saturates
+    return cv2.bitwise_and(scaled, cv2.dilate(ink, np.ones((3, 3), np.uint8)))
