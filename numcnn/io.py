@@ -18,6 +18,8 @@ import os
 import tempfile
 import zipfile
 import zlib
+from contextlib import contextmanager
+from typing import IO, Iterator
 
 import numpy as np
 
@@ -29,18 +31,22 @@ MODEL_VERSION = 1
 HEADER_KEY = "__header__.json"
 
 
-def save_arrays_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], header: dict) -> None:
-    """Write numeric ``arrays`` and a JSON-serializable ``header`` to ``path`` (.npz), atomically."""
+@contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
+    """Open a temporary file beside ``path`` for writing; on success it is flushed and renamed onto ``path``
+    in one step, on any error removed. So a reader never sees a half-written model, checkpoint or figure.
+
+        with atomic_write("run/history.json", "w") as f:
+            json.dump(history, f)
+    """
     path = os.fspath(path)
-    payload = {name: np.asarray(value) for name, value in arrays.items()}
-    payload[HEADER_KEY] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.splitext(path)[1])
     try:
-        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes it private; a saved model is an ordinary file
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes it private; what we save is an ordinary file
+        with os.fdopen(fd, mode) as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp_path, path)
@@ -54,6 +60,14 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def save_arrays_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray], header: dict) -> None:
+    """Write numeric ``arrays`` and a JSON-serializable ``header`` to ``path`` (.npz), atomically."""
+    payload = {name: np.asarray(value) for name, value in arrays.items()}
+    payload[HEADER_KEY] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    with atomic_write(path) as f:
+        np.savez(f, **payload)
 
 
 def load_arrays(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:

@@ -6,28 +6,18 @@ Every figure is written to a temporary file in the target directory and renamed 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from numcnn.io import atomic_write
+
 
 def save_figure(figure: Figure, path: str) -> None:
     """Save ``figure`` as a PNG at ``path``, atomically."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".png")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            figure.savefig(f, format="png", dpi=110, bbox_inches="tight")
-        os.chmod(tmp_path, 0o644)  # mkstemp makes owner-only files; a figure is for everyone to read
-        os.replace(tmp_path, path)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
+    with atomic_write(path) as f:
+        figure.savefig(f, format="png", dpi=110, bbox_inches="tight")
 
 
 def plot_history(history: list[dict], path: str) -> None:

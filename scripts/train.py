@@ -28,14 +28,13 @@ import math
 import os
 import shlex
 import sys
-import tempfile
 from functools import partial
 
 import numcnn
 from numcnn import plots, zoo
 from numcnn.augment import AffineRanges
 from numcnn.data import DataError, load_mnist
-from numcnn.io import load_arrays
+from numcnn.io import atomic_write, load_arrays
 from numcnn.training import (TrainingDiverged, TrainingInterrupted, TrainState, confusion_matrix, constant_lr,
                              evaluate, fit, load_checkpoint, one_cycle_lr, split_validation)
 
@@ -111,11 +110,8 @@ def refuse_to_overwrite_unfinished_run(checkpoint_path: str) -> None:
 
 
 def write_json_atomic(path: str, data: dict) -> None:
-    fd, tmp_path = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
+    with atomic_write(path, "w") as f:
         json.dump(data, f, indent=2)
-    os.chmod(tmp_path, 0o644)  # mkstemp makes owner-only files
-    os.replace(tmp_path, path)
 
 
 def main(argv: list[str] | None = None) -> None:
