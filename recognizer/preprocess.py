@@ -33,6 +33,7 @@ MIN_INK_CONTRAST = 0.12    # ink is at least 12% darker than the paper under the
 NOISE_SIGMAS = 5.0         # ...and darker than the paper's own noise could make it
 HALF_PEAK = 0.5            # a blurred stroke ends where its darkness falls to this fraction of its peak
 HALF_PEAK_REACH = 0.015    # ...of the darkest ink this near (a fraction of the shorter side: a stroke's width)
+LINE_CELL = 4              # lines are looked for on a map of 4x4-pixel cells: 16x fewer pixels to test
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
@@ -130,31 +131,36 @@ def threshold_ink(darkness: np.ndarray) -> np.ndarray:
     blurred stroke's edge is where its darkness falls to half its peak, so this keeps strokes their true
     width, whatever the pen and the focus, and keeps small loops (of 6, 8, 9) and gaps between digits open.
     """
-    paper = paper_level(darkness)
-    level = min(paper + ink_margin(darkness), 254)
+    paper, margin = paper_level_and_margin(darkness)
     size = _odd(HALF_PEAK_REACH * min(darkness.shape))
     peak = cv2.dilate(darkness, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
-    half_peak = cv2.addWeighted(peak, HALF_PEAK, np.full_like(peak, round(paper)), 1 - HALF_PEAK, 0)
-    _, darker_than_paper = cv2.threshold(darkness, level, 255, cv2.THRESH_BINARY)
-    return cv2.bitwise_and(darker_than_paper, cv2.compare(darkness, half_peak, cv2.CMP_GE))
+    half_peak = cv2.convertScaleAbs(peak, alpha=HALF_PEAK, beta=(1 - HALF_PEAK) * round(paper))
+    # Both conditions in one comparison: "darker than the level" is ">= its floor + 1" for whole numbers.
+    darker_than_paper = int(min(paper + margin, 254)) + 1
+    return cv2.compare(darkness, np.maximum(half_peak, darker_than_paper, out=half_peak), cv2.CMP_GE)
 
 
-def paper_level(darkness: np.ndarray) -> float:
-    """The median darkness of a sample of pixels: the paper's level, as most of a page is paper."""
-    return _median_uint8(darkness[::4, ::4])
+def paper_level_and_margin(darkness: np.ndarray) -> tuple[float, float]:
+    """(H, W) uint8 darkness -> (the paper's level, how much darker than it ink must be), in 0-255 units.
 
-
-def ink_margin(darkness: np.ndarray) -> float:
-    """How much darker than the paper's level a pixel must be to count as ink (in 0-255 units)."""
-    sample = darkness[::4, ::4]
-    spread = _median_uint8(cv2.absdiff(sample, np.full_like(sample, round(_median_uint8(sample)))))
-    noise_sigma = 1.4826 * spread  # the median absolute deviation of Gaussian noise is 0.6745 sigma
-    return max(255 * MIN_INK_CONTRAST, NOISE_SIGMAS * noise_sigma)
+    The paper's level is the median darkness of a sample of pixels, as most of a page is paper. The margin
+    is the larger of a minimum ink contrast and several times the paper's noise, measured as the median
+    absolute deviation from that level. Both come from one histogram of the sample.
+    """
+    counts = np.bincount(darkness[::4, ::4].ravel(), minlength=256)
+    paper = _histogram_median(counts)
+    deviations = np.bincount(np.abs(np.arange(256) - round(paper)), weights=counts)
+    noise_sigma = 1.4826 * _histogram_median(deviations)  # the MAD of Gaussian noise is 0.6745 sigma
+    return paper, max(255 * MIN_INK_CONTRAST, NOISE_SIGMAS * noise_sigma)
 
 
 def _median_uint8(values: np.ndarray) -> float:
-    counts = np.bincount(values.ravel(), minlength=256)
-    return float(np.searchsorted(np.cumsum(counts), (values.size + 1) / 2))
+    return _histogram_median(np.bincount(values.ravel(), minlength=256))
+
+
+def _histogram_median(counts: np.ndarray) -> float:
+    """The median of the values a histogram counts: counts (256,), counts[v] = how many times v occurs."""
+    return float(np.searchsorted(np.cumsum(counts), (counts.sum() + 1) / 2))
 
 
 def remove_ruled_lines(mask: np.ndarray, darkness: np.ndarray | None = None) -> np.ndarray:
@@ -166,49 +172,143 @@ def remove_ruled_lines(mask: np.ndarray, darkness: np.ndarray | None = None) -> 
     digit's stroke crossing or touching the line is thicker there, so it stays. With the ``darkness`` image,
     ink clearly darker than the bare line (a pen stroke drawn along the line, like a 4's bar) stays too.
     """
-    height, width = mask.shape
-    factor = 4
-    if min(height, width) < 32 * factor:
+    if min(mask.shape) < 32 * LINE_CELL:
         return mask
-    coarse = cv2.resize(mask, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
-    coarse = cv2.dilate((coarse > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    coarse = coarse_ink(mask)
     length = max(8, round(LINE_MIN_LENGTH * min(coarse.shape)))
     result = mask
     for vertical in (False, True):
-        lines = np.zeros_like(coarse)
-        for kernel in _line_kernels(length, vertical):
-            # An opening, skipping the dilation when nothing survived; outside the image counts as no ink.
-            cores = cv2.erode(coarse, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-            if cv2.countNonZero(cores):
-                lines |= cv2.dilate(cores, kernel)
-        if not lines.any():
-            continue
-        # The lines are 3 cells thick already (the coarse ink was dilated): a wider band erases digit strokes.
-        band = cv2.resize(lines, (width, height), interpolation=cv2.INTER_NEAREST) * 255
-        result = _remove_thin_ink(result, band, vertical, darkness)
+        lines = find_lines(coarse, length, vertical)
+        if lines is not None:
+            result = _remove_thin_ink(result, lines, vertical, darkness)
     return result
 
 
-def _remove_thin_ink(mask: np.ndarray, band: np.ndarray, vertical: bool, darkness: np.ndarray | None) -> np.ndarray:
-    """Remove from `mask` the ink inside `band` no thicker across the line than the line itself (its median
-    run of ink across), then give back the removed pixels with stroke on both sides (a stroke crossing it)
-    and, with `darkness`, those where a pen stroke darkens the line (see ``ink_over_line``)."""
-    in_band = cv2.bitwise_and(mask, band)
-    step = 8  # a sample of every 8th column (row, for vertical lines) measures the line as well as all of them
-    runs = _run_lengths(np.ascontiguousarray(in_band[:, ::step].T) if not vertical else in_band[::step])
-    if runs.size == 0:
+def coarse_ink(mask: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 mask -> (ceil(H / 4), ceil(W / 4)) uint8, 255 where the 4x4 cell or a neighbouring cell
+    has ink (the last cells may hang over the frame's edge).
+
+    The cells are grown by one so that a line 1 cell thick, drawn at a slant, is 3 cells thick everywhere.
+    """
+    extra_rows, extra_cols = -mask.shape[0] % LINE_CELL, -mask.shape[1] % LINE_CELL
+    if extra_rows or extra_cols:
+        mask = cv2.copyMakeBorder(mask, 0, extra_rows, 0, extra_cols, cv2.BORDER_CONSTANT, value=0)
+    rows = mask[0::LINE_CELL]
+    for offset in range(1, LINE_CELL):
+        rows = cv2.bitwise_or(rows, mask[offset::LINE_CELL])
+    # A row's 4 bytes of a cell, read as one 32-bit integer, are non-zero when any of them is: no loop needed.
+    cells = cv2.compare(rows.view(np.int32), 0, cv2.CMP_NE)
+    return cv2.dilate(cells, np.ones((3, 3), np.uint8))
+
+
+def find_lines(coarse: np.ndarray, length: int, vertical: bool) -> np.ndarray | None:
+    """coarse: (h, w) uint8 cells -> (h, w) uint8, 255 on the long straight lines, or None if there are none.
+
+    A line is what survives an opening with a `length`-long line kernel at one of several tilts.
+    """
+    kernels = _line_kernels(length, vertical)
+    if not _may_hold_lines(coarse, kernels, vertical):
+        return None
+    lines = None
+    for kernel in kernels:
+        # An opening, skipping the dilation when nothing survived; outside the image counts as no ink.
+        cores = cv2.erode(coarse, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        if cv2.countNonZero(cores):
+            line = cv2.dilate(cores, kernel)
+            lines = line if lines is None else cv2.bitwise_or(lines, line)
+    return lines
+
+
+def _may_hold_lines(coarse: np.ndarray, kernels: tuple[np.ndarray, ...], vertical: bool) -> bool:
+    """False when no kernel can fit in the ink, found with 2 cheap passes instead of an erosion per tilt.
+
+    A (horizontal) kernel `length` columns long and `height` rows high fits only where each of `length`
+    neighbouring columns has ink within the same `height` rows; most frames without lines fail even that.
+    """
+    height = max(kernel.shape[1 if vertical else 0] for kernel in kernels)
+    length = max(kernel.shape[0 if vertical else 1] for kernel in kernels)
+    across, along = ((height, 1), (1, length)) if not vertical else ((1, height), (length, 1))
+    spread = cv2.dilate(coarse, np.ones(across, np.uint8))
+    runs = cv2.erode(spread, np.ones(along, np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.countNonZero(runs) > 0
+
+
+def _remove_thin_ink(mask: np.ndarray, lines: np.ndarray, vertical: bool, darkness: np.ndarray | None) -> np.ndarray:
+    """Remove from `mask` (H, W) the ink inside the band of `lines` (h, w) cells no thicker across the
+    line than the line itself (its median run of ink across), then give back the removed pixels with stroke
+    on both sides (a stroke crossing it) and, with `darkness`, those where a pen stroke darkens the line
+    (see ``ink_over_line``). The work is done only in the band's bounding box, widened across the line by
+    the reach of the morphology: a lone margin costs a thin strip of the frame, not all of it."""
+    band, (rows, cols) = _band(lines, mask.shape)
+    thickness = _line_thickness(mask[rows, cols], band, vertical, rows.start, cols.start)
+    if thickness is None:
         return mask
-    thickness = int(np.median(runs)) + 2
+    # A pixel's fate depends on the mask up to 3 thicknesses away across the line (opening, then closing).
+    band, (rows, cols) = _widen(band, (rows, cols), mask.shape, 3 * thickness, vertical)
+    roi = mask[rows, cols]
     across = (1, thickness) if not vertical else (thickness, 1)
-    thick_ink = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
-    thin_ink_in_band = cv2.bitwise_and(cv2.subtract(mask, thick_ink), band)
-    result = cv2.subtract(mask, thin_ink_in_band)
+    thick_ink = cv2.morphologyEx(roi, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+    thin_ink_in_band = cv2.bitwise_and(cv2.subtract(roi, thick_ink), band)
+    kept = cv2.subtract(roi, thin_ink_in_band)
     bridge = (1, 2 * thickness + 1) if not vertical else (2 * thickness + 1, 1)
-    bridged = cv2.morphologyEx(result, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
-    result = cv2.bitwise_or(result, cv2.bitwise_and(bridged, thin_ink_in_band))
-    if darkness is None:
-        return result
-    return cv2.bitwise_or(result, cv2.bitwise_and(ink_over_line(darkness, thin_ink_in_band), thin_ink_in_band))
+    given_back = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, bridge))
+    if darkness is not None:
+        given_back = cv2.max(given_back, ink_over_line(darkness[rows, cols], thin_ink_in_band))
+    # The closing keeps all of `kept`, so masking the ink with it removes just the thin ink not given back.
+    cleaned = cv2.bitwise_and(roi, given_back)
+    if cleaned.shape == mask.shape:
+        return cleaned
+    result = mask.copy()
+    result[rows, cols] = cleaned
+    return result
+
+
+def _band(lines: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """lines: (h, w) uint8 cells of 4x4 pixels -> (the band in the lines' bounding box at full size, that box
+    as (rows, cols) slices of the frame's `shape`)."""
+    x, y, w, h = cv2.boundingRect(lines)
+    rows = slice(y * LINE_CELL, min((y + h) * LINE_CELL, shape[0]))
+    cols = slice(x * LINE_CELL, min((x + w) * LINE_CELL, shape[1]))
+    band = _cells_to_pixels(lines[y:y + h, x:x + w])[:rows.stop - rows.start, :cols.stop - cols.start]
+    return band, (rows, cols)
+
+
+def _cells_to_pixels(cells: np.ndarray) -> np.ndarray:
+    """(h, w) uint8 -> (4h, 4w) uint8, each cell repeated over its 4x4 pixels (like a nearest resize)."""
+    # A 32-bit integer whose 4 bytes equal the cell's is the cell repeated 4 times along the row.
+    wide = (cells.astype(np.uint32) * 0x01010101).view(np.uint8)
+    return np.repeat(wide, LINE_CELL, axis=0)
+
+
+def _widen(band: np.ndarray, box: tuple[slice, slice], shape: tuple[int, int], reach: int,
+           vertical: bool) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """Grow the box (and the band inside it, with zeros) by `reach` pixels across the lines, within `shape`."""
+    reach = -(-reach // LINE_CELL) * LINE_CELL  # whole cells keep the box's corner on the sampling grids
+    axis = 1 if vertical else 0
+    span = box[axis]
+    before, after = min(reach, span.start), min(reach, shape[axis] - span.stop)
+    widened = slice(span.start - before, span.stop + after)
+    if not before and not after:
+        return band, box
+    if vertical:
+        return cv2.copyMakeBorder(band, 0, 0, before, after, cv2.BORDER_CONSTANT, value=0), (box[0], widened)
+    return cv2.copyMakeBorder(band, before, after, 0, 0, cv2.BORDER_CONSTANT, value=0), (widened, box[1])
+
+
+def _line_thickness(roi: np.ndarray, band: np.ndarray, vertical: bool, top: int, left: int) -> int | None:
+    """The line's thickness across, in pixels: the median run of ink across it in the band, plus 2 (a tilted
+    line's runs are a little longer than its width). roi, band: (h, w) uint8, the box at (top, left) of the
+    frame. None when the band holds no ink."""
+    step = 8  # a sample of every 8th column (row, for vertical lines) measures the line as well as all of them
+    if not vertical:
+        start = -left % step  # the frame's every 8th column, wherever the box begins
+        runs = _run_lengths((roi[:, start::step] & band[:, start::step]).T)
+    else:
+        start = -top % step
+        runs = _run_lengths(roi[start::step] & band[start::step])
+    if runs.size == 0:
+        return None
+    return int(np.median(runs)) + 2
 
 
 def ink_over_line(darkness: np.ndarray, line: np.ndarray) -> np.ndarray:
@@ -226,9 +326,9 @@ def ink_over_line(darkness: np.ndarray, line: np.ndarray) -> np.ndarray:
 
 def _run_lengths(image: np.ndarray) -> np.ndarray:
     """Lengths of the runs of non-zero pixels along each row of a (H, W) image, all rows together: (R,) int."""
-    ink = np.zeros((image.shape[0], image.shape[1] + 2), np.int8)
-    ink[:, 1:-1] = image > 0
-    edges = np.flatnonzero(np.diff(ink, axis=1).ravel())  # starts and ends alternate, row by row
+    ink = np.zeros((image.shape[0], image.shape[1] + 2), bool)
+    ink[:, 1:-1] = image
+    edges = np.flatnonzero(ink[:, 1:] != ink[:, :-1])  # starts and ends alternate, row by row
     return edges[1::2] - edges[0::2]
 
 

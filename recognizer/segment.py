@@ -14,7 +14,7 @@ faint or soft-edged shading, and not cut by (or hugging) the frame's edge.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -32,7 +32,7 @@ MAX_WIDTH_RATIO = 1.6    # width / height: wider blobs are words, lines, scribbl
 MIN_FILL, MAX_FILL = 0.06, 0.85  # ink / box area: hollow outlines and solid patches are not pen strokes
 BORDER_MARGIN = 2        # pixels: a blob this close to the frame's edge is cut off
 EDGE_REACH = 0.025       # of the shorter side: blobs this close to ink touching the frame's edge go with it
-MAX_TYPICAL_HEIGHT = 2.5  # a blob taller than this many typical digits of the page is not a digit...
+MAX_TYPICAL_HEIGHT = 4.0  # a blob taller than this many typical digits of the page is not a digit...
 MIN_TYPICAL_HEIGHT = 0.3  # ...nor one shorter than this fraction of them (a dot, a dash, a speck)
 MIN_INK_DARKNESS = 0.22  # writing is at least this much darker than the paper around it (pencil included)
 FAINT_INK = 0.6          # blobs with ink fainter than this fraction of the page's handwriting are not writing
@@ -46,9 +46,11 @@ SPLIT_CUTS, SPLIT_SPREAD = 5, 0.2  # ...cut at this many columns, up to this x i
 
 @dataclass(frozen=True, eq=False)
 class Blob:
-    """A candidate digit: box (x, y, w, h) and the outer contours of its pieces ((K, 1, 2) int32 arrays)."""
+    """A candidate digit: box (x, y, w, h), the outer contours of its pieces ((K, 1, 2) int32 arrays) and, once
+    known, its own ink: (h, w) bool, True on the pixels of its pieces inside the box (see ``own_ink``)."""
     box: Box
     contours: tuple[np.ndarray, ...]
+    ink: np.ndarray | None = field(default=None, repr=False)
 
 
 def find_blobs(mask: np.ndarray, min_size: float = 0) -> tuple[list[Blob], np.ndarray]:
@@ -66,17 +68,26 @@ def find_blobs(mask: np.ndarray, min_size: float = 0) -> tuple[list[Blob], np.nd
     blobs = [Blob((int(x[k]), int(y[k]), int(w[k]), int(h[k])), (contours[outer[k]],))
              for k in np.flatnonzero(~touches & (np.maximum(w, h) >= min_size))]
     component = np.where(parents < 0, np.arange(len(contours)), parents)  # a hole belongs to its outer contour
-    on_edge = np.flatnonzero(np.isin(component, outer[touches]))
+    touching = np.zeros(len(contours), bool)
+    touching[outer[touches]] = True
+    on_edge = np.flatnonzero(touching[component])
     edge = np.concatenate([contours[i][:, 0] for i in on_edge]) if on_edge.size else np.zeros((0, 2), np.int32)
     return blobs, edge
 
 
 def own_ink(mask: np.ndarray, blob: Blob) -> np.ndarray:
     """(h, w) bool: the ink of this blob's own pieces inside its box (not a neighbour's reaching in)."""
+    if blob.ink is not None:
+        return blob.ink
     x, y, w, h = blob.box
     inside = np.zeros((h, w), np.uint8)
     cv2.drawContours(inside, list(blob.contours), -1, 255, cv2.FILLED, offset=(-x, -y))
     return cv2.bitwise_and(inside, mask[y:y + h, x:x + w]) > 0
+
+
+def outline(blob: Blob) -> np.ndarray:
+    """(P, 2) int (x, y): the pixels on the outer boundaries of a blob's pieces, relative to its box."""
+    return np.concatenate(blob.contours)[:, 0] - blob.box[:2]
 
 
 def union(a: Box, b: Box) -> Box:
@@ -89,41 +100,40 @@ def union(a: Box, b: Box) -> Box:
 def typical_height(blobs: list[Blob], min_height: float) -> float:
     """The upper-quartile height of the blobs tall enough to be digits: the page's handwriting size."""
     heights = [blob.box[3] for blob in blobs if blob.box[3] >= min_height]
-    return float(np.percentile(heights, 75)) if heights else min_height  # fragments pull a median down
+    return quantile(np.array(heights), 0.75) if heights else min_height  # fragments pull a median down
 
 
-def fragment_pairs(boxes: np.ndarray, digit_height: float, min_height: float) -> np.ndarray:
-    """boxes: (N, 4) int (x, y, w, h) -> (N, N) bool, True where two blobs look like pieces of one digit.
+def fragment_gaps(boxes: np.ndarray, digit_height: float, min_height: float) -> np.ndarray:
+    """boxes: (N, 4) int (x, y, w, h) -> (N, N) float: the vertical gap between two blobs that look like pieces
+    of one digit (negative if they overlap in y), inf for every other pair.
 
     Pieces are stacked (they share MERGE_X_OVERLAP of the narrower one's columns), close in y (a gap under
     MERGE_Y_GAP typical heights), together no taller than MERGE_MAX_HEIGHT typical digits and not too wide;
     at least one of them is digit-sized (two specks do not make a digit).
     """
-    x, y, w, h = (boxes[:, k, None].astype(np.float64) for k in range(4))
-    x_overlap = np.minimum(x + w, (x + w).T) - np.maximum(x, x.T)
-    y_gap = np.maximum(y, y.T) - np.minimum(y + h, (y + h).T)  # negative when they overlap vertically
-    joint_w = np.maximum(x + w, (x + w).T) - np.minimum(x, x.T)
-    joint_h = np.maximum(y + h, (y + h).T) - np.minimum(y, y.T)
+    x0, y0, w, h = (boxes[:, k, None].astype(np.float64) for k in range(4))
+    x1, y1 = x0 + w, y0 + h
+    x_overlap = np.minimum(x1, x1.T) - np.maximum(x0, x0.T)
+    top, bottom = np.minimum(y0, y0.T), np.maximum(y1, y1.T)
+    y_gap = np.maximum(y0, y0.T) - np.minimum(y1, y1.T)
+    joint_w, joint_h = np.maximum(x1, x1.T) - np.minimum(x0, x0.T), bottom - top
     pairs = ((x_overlap >= MERGE_X_OVERLAP * np.minimum(w, w.T)) & (y_gap < MERGE_Y_GAP * digit_height)
              & (joint_h <= MERGE_MAX_HEIGHT * digit_height) & (joint_w <= MAX_WIDTH_RATIO * joint_h)
              & (np.maximum(h, h.T) >= min_height))
     np.fill_diagonal(pairs, False)
-    return pairs
+    return np.where(pairs, y_gap, np.inf)
 
 
 def merge_fragments(blobs: list[Blob], min_height: float) -> list[Blob]:
-    """Merge pieces of one digit, closest pair first, until no pair qualifies (see ``fragment_pairs``)."""
+    """Merge pieces of one digit, closest pair first, until no pair qualifies (see ``fragment_gaps``)."""
     digit_height = typical_height(blobs, min_height)
     blobs = list(blobs)
     while len(blobs) > 1:
-        boxes = np.array([blob.box for blob in blobs], dtype=np.int64)
-        pairs = fragment_pairs(boxes, digit_height, min_height)
-        if not pairs.any():
+        gaps = fragment_gaps(np.array([blob.box for blob in blobs]), digit_height, min_height)
+        closest = int(np.argmin(gaps))
+        if gaps.flat[closest] == np.inf:
             break
-        gaps = np.where(pairs, np.maximum(boxes[:, None, 1], boxes[None, :, 1])
-                        - np.minimum(boxes[:, None, 1] + boxes[:, None, 3], boxes[None, :, 1] + boxes[None, :, 3]),
-                        np.iinfo(np.int64).max)
-        i, j = sorted(np.unravel_index(int(np.argmin(gaps)), gaps.shape))
+        i, j = sorted(divmod(closest, len(blobs)))
         a, b = blobs[i], blobs[j]
         blobs[i] = Blob(union(a.box, b.box), a.contours + b.contours)
         del blobs[j]
@@ -171,11 +181,15 @@ def edge_step(soft: np.ndarray, ink: np.ndarray) -> float:
     A pen's edge goes from paper to ink within a pixel or two of optical blur, a shadow's over many pixels:
     on the synthetic benchmark pen strokes step by 50-200 and shadows, folds and page shading by 30 at most.
     """
-    ink8 = ink.view(np.uint8) * np.uint8(255)
+    ink8 = ink.view(np.uint8)
     inner = cv2.erode(ink8, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    boundary = cv2.subtract(ink8, inner) > 0
+    return boundary_step(soft, np.argwhere(ink8 > inner)[:, ::-1])  # ink pixels with paper next to them
+
+
+def boundary_step(soft: np.ndarray, points: np.ndarray) -> float:
+    """The median morphological gradient (3x3 max - min) of soft: (h, w) uint8 at points: (P, 2) int (x, y)."""
     step = cv2.morphologyEx(soft, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    return quantile(step[boundary], 0.5)
+    return quantile(step[points[:, 1], points[:, 0]], 0.5)
 
 
 def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> list[Blob]:
@@ -194,17 +208,15 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> li
         blobs = [b for b in blobs if MIN_TYPICAL_HEIGHT * height <= b.box[3] <= MAX_TYPICAL_HEIGHT * height]
     reach = EDGE_REACH * min(mask.shape)
     blobs = [blob for blob in blobs if not near_edge(edge_points, blob.box, reach)]
-    inks = [own_ink(mask, blob) for blob in blobs]
-    plausible = [rejection_reason(blob.box, int(np.count_nonzero(ink)), mask.shape) is None
-                 for blob, ink in zip(blobs, inks)]
-    blobs, inks = [b for b, ok in zip(blobs, plausible) if ok], [i for i, ok in zip(inks, plausible) if ok]
+    blobs = [Blob(blob.box, blob.contours, own_ink(mask, blob)) for blob in blobs]
+    blobs = [blob for blob in blobs if rejection_reason(blob.box, int(np.count_nonzero(blob.ink)), mask.shape) is None]
     if darkness is not None and blobs:
         softs = [darkness[y:y + h, x:x + w] for x, y, w, h in (blob.box for blob in blobs)]
-        levels = [quantile(soft[ink], 0.5) for soft, ink in zip(softs, inks)]
-        page = float(np.median(levels)) if len(blobs) >= 3 else 0.0
+        levels = [quantile(soft[blob.ink], 0.9) for soft, blob in zip(softs, blobs)]
+        page = quantile(np.array(levels), 0.5) if len(blobs) >= 3 else 0.0
         limit = max(FAINT_INK * page, MIN_INK_DARKNESS * 255)
-        blobs = [blob for blob, soft, ink, level in zip(blobs, softs, inks, levels)
-                 if level >= limit and edge_step(soft, ink) >= MIN_EDGE_STEP]
+        blobs = [blob for blob, soft, level in zip(blobs, softs, levels)
+                 if level >= limit and boundary_step(soft, outline(blob)) >= MIN_EDGE_STEP]
     return sorted(blobs, key=lambda blob: (blob.box[1], blob.box[0]))
 
 
@@ -257,7 +269,7 @@ def digit_ink(mask: np.ndarray, blob: Blob, darkness: np.ndarray | None = None) 
         return ink
     soft = darkness[y:y + h, x:x + w]
     core = quantile(soft[own], 0.75)
-    background = soft[mask[y:y + h, x:x + w] == 0]
-    floor = quantile(background, 0.5) if background.size else 0.0
-    scaled = cv2.multiply(cv2.subtract(soft, floor), 1.0, scale=255.0 / max(core - floor, 1.0))  # saturates
+    floor = quantile(soft[mask[y:y + h, x:x + w] == 0], 0.5)  # 0 if the box is all ink
+    gain = 255.0 / max(core - floor, 1.0)
+    scaled = cv2.addWeighted(soft, gain, soft, 0.0, -gain * floor)  # (soft - floor) * gain, saturated to 0-255
     return cv2.bitwise_and(scaled, cv2.dilate(ink, np.ones((3, 3), np.uint8)))

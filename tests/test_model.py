@@ -24,7 +24,7 @@ def images(n, seed=0):
     return np.random.default_rng(seed).random((n, 1, 28, 28), dtype=np.float32)
 
 
-@pytest.mark.parametrize("name", ["seed", "keras-example", "default"])
+@pytest.mark.parametrize("name", ["seed", "keras-example", "default", "small"])
 def test_zoo_models_forward_and_backward(name):
     model = numcnn.zoo.build(name, seed=0)
     assert model.input_shape == (1, 28, 28) and model.output_shape == (10,)
@@ -42,7 +42,7 @@ def test_zoo_is_reproducible_and_rejects_unknown_names():
         numcnn.zoo.build("keras-example", seed=2)
     np.testing.assert_array_equal(a.layers[1].params["weight"], b.layers[1].params["weight"])
     assert not np.array_equal(a.layers[1].params["weight"], c.layers[1].params["weight"])
-    with pytest.raises(ValueError, match="unknown architecture 'lenet'; choose one of default, keras-example, seed"):
+    with pytest.raises(ValueError, match="unknown architecture 'lenet'; choose one of default, keras-example, seed, small"):
         numcnn.zoo.build("lenet")
 
 

@@ -3,8 +3,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.preprocess import (close_gaps, denoise, downscale, estimate_background, ink_darkness, ink_mask,
-                                   remove_ruled_lines, threshold_ink, to_gray)
+from recognizer.preprocess import (close_gaps, coarse_ink, denoise, downscale, estimate_background, ink_darkness,
+                                   ink_mask, paper_level_and_margin, remove_ruled_lines, threshold_ink, to_gray)
 
 HEIGHT, WIDTH = 480, 640
 
@@ -165,6 +165,48 @@ def test_remove_ruled_lines_keeps_a_pen_stroke_drawn_along_the_line():
     assert np.count_nonzero(kept[255:266, 284:316]) >= 0.9 * np.count_nonzero(mask[255:266, 284:316])  # the bar
     assert np.count_nonzero(kept[255:266, 400:600]) == 0                                                 # the line
     assert np.count_nonzero(remove_ruled_lines(mask)[255:266, 284:316]) < 0.5 * np.count_nonzero(mask[255:266, 284:316])
+
+
+def test_paper_level_and_margin_are_the_median_and_the_scaled_median_absolute_deviation():
+    rng = np.random.default_rng(1)
+    darkness = np.clip(rng.normal(40, 10, (HEIGHT, WIDTH)), 0, 255).astype(np.uint8)
+    def upper_median(values: np.ndarray) -> int:  # for an even count, the upper of the two middle values
+        return np.sort(values)[int(np.ceil((values.size + 1) / 2)) - 1]
+
+    sample = darkness[::4, ::4].ravel()
+    paper, margin = paper_level_and_margin(darkness)
+    assert paper == upper_median(sample)
+    spread = upper_median(np.abs(sample.astype(int) - int(paper)))
+    assert margin == pytest.approx(max(255 * 0.12, 5 * 1.4826 * spread))
+    assert margin > 255 * 0.12  # this paper is noisy enough for its noise to set the margin
+
+
+def test_coarse_ink_marks_every_cell_holding_ink_and_its_neighbours():
+    rng = np.random.default_rng(2)
+    mask = ((rng.random((130, 171)) < 0.002) * 255).astype(np.uint8)  # 171 is not a multiple of 4
+    padded = np.zeros((132, 172), np.uint8)  # the last cells hang over the edge; outside is no ink
+    padded[:130, :171] = mask
+    cells = padded.reshape(33, 4, 43, 4).max(axis=(1, 3))
+    np.testing.assert_array_equal(coarse_ink(mask), cv2.dilate(cells, np.ones((3, 3), np.uint8)))
+
+
+def test_remove_ruled_lines_reaches_the_edges_of_a_frame_not_a_multiple_of_4():
+    mask = np.zeros((HEIGHT + 3, WIDTH + 3), np.uint8)
+    cv2.line(mask, (0, 200), (WIDTH + 2, 200), 255, 2)             # a ruled line
+    cv2.line(mask, (WIDTH + 1, 0), (WIDTH + 1, HEIGHT + 2), 255, 1)  # a margin past the last whole cell
+    cv2.ellipse(mask, (300, 330), (25, 40), 0, 0, 360, 255, 6)
+    cleaned = remove_ruled_lines(mask)
+    assert np.count_nonzero(cleaned[195:206, 20:WIDTH - 20]) == 0
+    assert np.count_nonzero(cleaned[20:HEIGHT - 20, WIDTH - 4:]) == 0
+    np.testing.assert_array_equal(cleaned[250:420, 200:400], mask[250:420, 200:400])
+
+
+def test_remove_ruled_lines_leaves_its_input_alone():
+    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.line(mask, (60, 0), (60, HEIGHT - 1), 255, 2)
+    before = mask.copy()
+    assert np.count_nonzero(remove_ruled_lines(mask)) < np.count_nonzero(before)
+    np.testing.assert_array_equal(mask, before)
 
 
 def test_close_gaps_bridges_a_one_pixel_break():
