@@ -25,7 +25,8 @@ import numpy as np
 # Sizes are fractions of the frame's shorter side, so the pipeline behaves the same at any resolution.
 BACKGROUND_KERNEL = 0.10   # wider than any pen stroke, narrower than shadows and page regions
 BACKGROUND_SUBSAMPLE = 2   # the background is smooth: estimate it on a 2x smaller image (4x blurs page edges)
-LINE_MIN_LENGTH = 0.25     # straight runs of ink at least this long are ruled lines, not digits
+LINE_MIN_LENGTH = 0.25     # straight runs of ink at least this long may be ruled lines...
+LINE_MIN_SPAN = 0.5        # ...when they span this much of the frame along them (a big "1" held close does not)
 LINE_MAX_TILT_DEG = 12     # ruled lines may be this far from horizontal/vertical
 LINE_TILT_STEP_DEG = 6     # the coarse lines are 3 cells thick: a kernel catches lines 3 degrees off it
 INK_OVER_LINE = 0.3        # a pen stroke on a printed line absorbs at least this much of the light it gets
@@ -216,7 +217,25 @@ def find_lines(coarse: np.ndarray, length: int, vertical: bool) -> np.ndarray | 
         if cv2.countNonZero(cores):
             line = cv2.dilate(cores, kernel)
             lines = line if lines is None else cv2.bitwise_or(lines, line)
-    return lines
+    return None if lines is None else spanning_lines(lines, vertical)
+
+
+def spanning_lines(lines: np.ndarray, vertical: bool) -> np.ndarray | None:
+    """lines: (h, w) uint8 -> only the lines spanning LINE_MIN_SPAN of the frame along them, or None if none do.
+
+    Ruled lines, margins and page edges cross the page; a digit's straight stroke, even from a big digit
+    held close to the camera, ends with the digit.
+    """
+    contours, _ = cv2.findContours(lines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    along = 3 if vertical else 2  # the height or the width of a bounding rectangle (x, y, w, h)
+    frame_span = lines.shape[0] if vertical else lines.shape[1]
+    long_lines = [contour for contour in contours if cv2.boundingRect(contour)[along] >= LINE_MIN_SPAN * frame_span]
+    if len(long_lines) == len(contours):
+        return lines
+    if not long_lines:
+        return None
+    kept = cv2.drawContours(np.zeros_like(lines), long_lines, -1, 255, cv2.FILLED)
+    return cv2.bitwise_and(lines, kept)
 
 
 def _may_hold_lines(coarse: np.ndarray, kernels: tuple[np.ndarray, ...], vertical: bool) -> bool:

@@ -142,6 +142,17 @@ def test_remove_ruled_lines_keeps_a_tall_digit():
     np.testing.assert_array_equal(remove_ruled_lines(mask), mask)
 
 
+@pytest.mark.parametrize("thickness", [3, 12])
+def test_remove_ruled_lines_keeps_a_big_digit_held_close_to_the_camera(thickness):
+    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.line(mask, (320, 110), (320, 310), 255, thickness)  # a "1" 200 px tall, 2x LINE_MIN_LENGTH...
+    cv2.line(mask, (310, 110), (260, 135), 255, thickness)  # ...with its flag
+    cv2.line(mask, (0, 400), (WIDTH - 1, 404), 255, 2)      # and a ruled line across the page below it
+    cleaned = remove_ruled_lines(mask)
+    np.testing.assert_array_equal(cleaned[:360], mask[:360])
+    assert np.count_nonzero(cleaned[360:]) < 0.02 * np.count_nonzero(mask[360:])
+
+
 def test_remove_ruled_lines_removes_a_vertical_margin():
     mask = np.zeros((HEIGHT, WIDTH), np.uint8)
     cv2.line(mask, (60, 0), (60, HEIGHT - 1), 255, 2)

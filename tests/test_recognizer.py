@@ -1,4 +1,5 @@
 """recognizer.Recognizer with the shipped model: junk frames never raise, rejection, a clean page, a small benchmark."""
+import cv2
 import numpy as np
 import pytest
 
@@ -68,6 +69,17 @@ def test_a_clean_page_is_read_row_by_row(recognizer, mnist):
     result = recognizer.process(frame)
     assert result.lines == ["314", "27"]
     assert all(d.digit is not None and d.confidence >= recognizer.min_confidence for d in result.digits)
+
+
+@pytest.mark.parametrize("digit", ["1", "4", "7"])
+def test_a_big_digit_held_close_to_the_camera_is_read(recognizer, digit):
+    """A pen-written digit about 40% of the frame tall: its straight strokes are longer than a ruled line must
+    be and as thin, but they do not cross the frame as ruled lines do, so they are kept."""
+    page = np.full((480, 640, 3), 235, np.uint8)
+    (width, height), _ = cv2.getTextSize(digit, cv2.FONT_HERSHEY_SIMPLEX, 7, 14)
+    cv2.putText(page, digit, ((640 - width) // 2, (480 + height) // 2), cv2.FONT_HERSHEY_SIMPLEX, 7,
+                (30, 30, 30), 14, cv2.LINE_AA)
+    assert height >= 180 and recognizer.process(page).lines == [digit]
 
 
 def test_low_confidence_digits_are_rejected_not_guessed(mnist):
