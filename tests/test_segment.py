@@ -1,9 +1,10 @@
 """recognizer.segment: digit blobs from an ink mask (edge blobs, fragments, touching digits, plausibility, tone)."""
 import cv2
 import numpy as np
+import pytest
 
 from recognizer.segment import (Blob, digit_ink, edge_step, find_blobs, find_digit_blobs, find_digit_boxes,
-                                is_plausible_digit, merge_fragments, split_options)
+                                is_pen_edge, is_plausible_digit, merge_fragments, split_options)
 
 FRAME = (480, 640)
 
@@ -112,3 +113,20 @@ def test_sharp_pen_strokes_are_kept_and_soft_shadows_dropped():
     (pen,) = [blob for blob in find_blobs(mask)[0] if blob.box[0] < 300]
     x, y, w, h = pen.box
     assert edge_step(darkness[y:y + h, x:x + w], mask[y:y + h, x:x + w] > 0) > 100
+
+
+@pytest.mark.parametrize("blur_sigma", [0, 1.5, 3])
+def test_pen_strokes_out_of_focus_are_kept_and_shadows_of_any_darkness_dropped(blur_sigma):
+    pen = blank()
+    zero(pen, (200, 200), thickness=5)
+    shadow = blank()
+    cv2.ellipse(shadow, (420, 220), (12, 40), 20, 0, 360, 255, -1)
+    soft_shadow = cv2.GaussianBlur(shadow, (0, 0), 6)
+    for name, darkness in (("pen", pen if blur_sigma == 0 else cv2.GaussianBlur(pen, (0, 0), blur_sigma)),
+                           ("dark shadow", soft_shadow), ("light shadow", soft_shadow // 2)):
+        level = float(darkness.max())
+        mask = ((darkness > 0.5 * level) * 255).astype(np.uint8)
+        (blob,) = find_blobs(mask)[0]
+        x, y, w, h = blob.box
+        step = edge_step(darkness[y:y + h, x:x + w], mask[y:y + h, x:x + w] > 0)
+        assert is_pen_edge(level, step) == (name == "pen"), (name, level, step)
