@@ -3,7 +3,7 @@
 Every stage is a small function of images, so each can be called and looked at alone:
 
     gray = to_gray(frame)                       # any image array -> (H, W) uint8
-    small, scale = downscale(gray, max_side)    # big frames are processed at a working size
+    small, scale = to_working_size(gray, 640)   # every frame is processed at one working size
     clean = denoise(small)
     darkness = ink_darkness(clean)              # 0 = paper, 255 = black ink, whatever the lighting
     mask = threshold_ink(darkness)              # 255 = ink
@@ -78,17 +78,19 @@ def _to_uint8(frame: np.ndarray) -> np.ndarray:
     raise TypeError(f"frame has dtype {dtype}; use an image dtype such as uint8 or float32")
 
 
-def downscale(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    """gray: (H, W) uint8 -> (smaller image whose longer side is at most max_side, scale <= 1).
+def to_working_size(gray: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """gray: (H, W) uint8 -> (the image resized so its longer side is `side` pixels, the scale factor).
 
-    A box (x, y, w, h) found in the small image is (x, y, w, h) / scale in the original.
+    Big frames are shrunk (averaging pixels), which makes every later stage cheaper; small ones are enlarged
+    (interpolating), so the pen strokes of a 320x240 camera are a few pixels wide, as the stages expect, and not
+    one. A box (x, y, w, h) found in the resized image is (x, y, w, h) / scale in the original.
     """
     height, width = gray.shape
-    scale = min(1.0, max_side / max(height, width))
+    scale = side / max(height, width)
     if scale == 1.0:
         return gray, 1.0
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), scale
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR), scale
 
 
 def denoise(gray: np.ndarray) -> np.ndarray:

@@ -23,12 +23,12 @@ import numpy as np
 
 import numcnn
 from recognizer.normalize import normalize_digit
-from recognizer.preprocess import downscale, ink_mask, to_gray
+from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.rows import read_rows
 from recognizer.segment import Blob, digit_ink, find_digit_blobs, split_options
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
-WORKING_SIZE = 640        # frames are processed with their longer side at most this many pixels
+WORKING_SIZE = 640        # frames are processed with their longer side this many pixels long
 MIN_CONFIDENCE = 0.5      # below this, the top class is less likely than all others together: "not a digit"
 
 
@@ -84,7 +84,7 @@ class Recognizer:
     def process(self, frame: np.ndarray) -> FrameResult:
         """frame: (H, W) gray, (H, W, 3) BGR or (H, W, 4) BGRA, uint8 or float -> FrameResult."""
         gray = to_gray(frame)
-        small, scale = downscale(gray, self.working_size)
+        small, scale = to_working_size(gray, self.working_size)
         mask, darkness = ink_mask(small)
         blobs = find_digit_blobs(mask, darkness)
         images = self._normalize(mask, darkness, blobs)

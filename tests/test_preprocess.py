@@ -3,8 +3,9 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.preprocess import (close_gaps, coarse_ink, denoise, downscale, estimate_background, ink_darkness,
-                                   ink_mask, paper_level_and_margin, remove_ruled_lines, threshold_ink, to_gray)
+from recognizer.preprocess import (close_gaps, coarse_ink, denoise, estimate_background, ink_darkness,
+                                   ink_mask, paper_level_and_margin, remove_ruled_lines, threshold_ink, to_gray,
+                                   to_working_size)
 
 HEIGHT, WIDTH = 480, 640
 
@@ -75,12 +76,13 @@ def test_to_gray_rejects_non_images_clearly(frame, error, message):
         to_gray(frame)
 
 
-def test_downscale_keeps_aspect_and_reports_scale():
-    gray = np.zeros((1080, 1920), np.uint8)
-    small, scale = downscale(gray, 640)
+def test_to_working_size_keeps_aspect_and_reports_scale():
+    small, scale = to_working_size(np.zeros((1080, 1920), np.uint8), 640)
     assert small.shape == (360, 640) and scale == pytest.approx(1 / 3)
-    same, one = downscale(np.zeros((100, 50), np.uint8), 640)
-    assert same.shape == (100, 50) and one == 1.0
+    big, double = to_working_size(np.zeros((240, 320), np.uint8), 640)
+    assert big.shape == (480, 640) and double == 2.0
+    same, one = to_working_size(np.zeros((480, 640), np.uint8), 640)
+    assert same.shape == (480, 640) and one == 1.0
 
 
 def test_background_erases_strokes_but_follows_the_light():
