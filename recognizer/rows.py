@@ -1,14 +1,20 @@
 """Reading a page: group digits into rows, and read each row left to right.
 
-Two digits are in the same row when their vertical extents overlap by at least half of the smaller one;
-the row a digit joins is compared with its nearest member horizontally, so a slightly tilted row still
-holds together.
+A sheet held in front of a camera is rarely level, so the rows' tilt is measured first (the median direction
+from each digit to its nearest neighbour on the right) and the boxes are turned level. Then two digits are in
+the same row when their vertical extents overlap by at least half of the smaller one; the row a digit joins
+is compared with its nearest member horizontally, so a row that bends a little still holds together.
 """
 from __future__ import annotations
 
 from typing import Protocol, Sequence
 
+import numpy as np
+
 ROW_OVERLAP = 0.5  # fraction of the smaller height two digits of one row share vertically
+MAX_TILT = np.tan(np.radians(30))  # rows tilted more than 30 degrees are not looked for
+TILT_AGREEMENT = np.radians(5)     # neighbours this close to the median direction agree on the tilt...
+TILT_MIN_PAIRS = 3                 # ...and the tilt is used when at least this many (and half of them) do
 
 
 class BoxedDigit(Protocol):
@@ -16,14 +22,47 @@ class BoxedDigit(Protocol):
     digit: int | None
 
 
-def vertical_overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+def vertical_overlap(a: tuple[float, float, int, int], b: tuple[float, float, int, int]) -> float:
     """Overlap of the y-extents of boxes (x, y, w, h), as a fraction of the smaller height."""
     top, bottom = max(a[1], b[1]), min(a[1] + a[3], b[1] + b[3])
     return max(0, bottom - top) / max(1, min(a[3], b[3]))
 
 
+def rows_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float:
+    """The rows' tilt in radians (positive: falling to the right), from boxes (x, y, w, h): the median angle
+    from each box's centre to the nearest centre on its right less than MAX_TILT off horizontal; 0 when too
+    few of those directions agree."""
+    if len(boxes) < 2:
+        return 0.0
+    x, y, w, h = np.asarray(boxes, dtype=np.float64).T
+    cx, cy = x + w / 2, y + h / 2
+    dx, dy = cx[None, :] - cx[:, None], cy[None, :] - cy[:, None]  # [i, j]: from box i to box j
+    distance = np.where((dx > 0) & (np.abs(dy) < MAX_TILT * dx), np.hypot(dx, dy), np.inf)
+    has_neighbour = np.isfinite(distance).any(axis=1)
+    if not has_neighbour.any():
+        return 0.0
+    nearest = np.argmin(distance, axis=1)[has_neighbour]
+    rows = np.flatnonzero(has_neighbour)
+    angles = np.arctan2(dy[rows, nearest], dx[rows, nearest])
+    tilt = float(np.median(angles))
+    agreeing = np.count_nonzero(np.abs(angles - tilt) < TILT_AGREEMENT)
+    # A few digits in short rows give too few neighbours, some of them in the next row: trust only a clear tilt.
+    return tilt if agreeing >= max(TILT_MIN_PAIRS, len(angles) / 2) else 0.0
+
+
+def level_boxes(boxes: Sequence[tuple[int, int, int, int]], tilt: float) -> list[tuple[float, float, int, int]]:
+    """The boxes (x, y, w, h) with their centres turned by -tilt radians about the origin (sizes kept)."""
+    cos, sin = np.cos(tilt), np.sin(tilt)
+    level = []
+    for x, y, w, h in boxes:
+        cx, cy = x + w / 2, y + h / 2
+        level.append((cos * cx + sin * cy - w / 2, -sin * cx + cos * cy - h / 2, w, h))
+    return level
+
+
 def group_rows(boxes: Sequence[tuple[int, int, int, int]]) -> list[list[int]]:
     """Indices of ``boxes`` grouped into rows: rows top to bottom, each row left to right."""
+    boxes = level_boxes(boxes, rows_tilt(boxes))
     rows: list[list[int]] = []
     for i in sorted(range(len(boxes)), key=lambda i: boxes[i][0]):  # left to right
         x_centre = boxes[i][0] + boxes[i][2] / 2

@@ -1,7 +1,10 @@
 """recognizer.rows: digits grouped into rows top to bottom, each read left to right."""
 from dataclasses import dataclass
 
-from recognizer.rows import group_rows, read_rows, vertical_overlap
+import numpy as np
+import pytest
+
+from recognizer.rows import group_rows, read_rows, rows_tilt, vertical_overlap
 
 
 @dataclass
@@ -37,3 +40,27 @@ def test_rejected_digits_are_skipped():
 def test_group_rows_returns_indices_and_handles_nothing():
     assert group_rows([]) == []
     assert group_rows([(100, 0, 10, 20), (0, 0, 10, 20), (0, 100, 10, 20)]) == [[1, 0], [2]]
+
+
+def rotated_page(rows: list[str], degrees: float) -> list[Boxed]:
+    """Digits 30x50 px, 45 px apart in rows 65 px apart, the whole page turned by `degrees` about (0, 0)."""
+    angle = np.radians(degrees)
+    digits = []
+    for r, row in enumerate(rows):
+        for c, char in enumerate(row):
+            x, y = 100 + 45 * c, 100 + 65 * r
+            cx, cy = np.cos(angle) * x - np.sin(angle) * y, np.sin(angle) * x + np.cos(angle) * y
+            digits.append(Boxed((int(cx) - 15, int(cy) - 25 + 300, 30, 50), int(char)))
+    return digits
+
+
+def test_rows_of_a_tilted_page_are_read_along_the_tilt():
+    for degrees in (-15, -8, 8, 15):
+        assert read_rows(rotated_page(["31415", "92653", "58979"], degrees)) == ["31415", "92653", "58979"], degrees
+    assert rows_tilt([d.box for d in rotated_page(["31415", "92653"], 12)]) == pytest.approx(np.radians(12), abs=0.02)
+
+
+def test_too_few_neighbours_give_no_tilt():
+    # "58" above "9": the 9's nearest neighbour on its right is the 8 of the row above, at 40 degrees.
+    digits = [Boxed((100, 100, 30, 50), 5), Boxed((150, 100, 30, 50), 8), Boxed((100, 170, 30, 50), 9)]
+    assert rows_tilt([d.box for d in digits]) == 0.0 and read_rows(digits) == ["58", "9"]
