@@ -3,6 +3,7 @@
     python scripts/benchmark_recognizer.py --data-dir ../shared/data/mnist
     python scripts/benchmark_recognizer.py --scenes 100 --blank 30 --seed 1 --data-dir ../shared/data/mnist
     python scripts/benchmark_recognizer.py --model runs/my_net/model.npz --repeats 10
+    python scripts/benchmark_recognizer.py --blur 2 --rotate 10 --frame-size 320x240   # a harder camera
 
 Scenes come from ``recognizer.synth.make_scene`` (640x480 photos of paper with rows of MNIST **test** digits,
 uneven light, shadows, blur, noise, perspective, sometimes ruled lines and the desk around the page), so the
@@ -14,6 +15,10 @@ network has never seen these digits. It measures
 - latency of ``Recognizer.process`` alone (not scene making) on 640x480 scenes with about 10 digits
   (8 to 12), each processed ``--repeats`` times after one warm-up call: median and 90th percentile.
 
+``--blur``, ``--rotate`` and ``--frame-size`` change the camera for the accuracy and phantom counts (not the
+latency): a Gaussian blur of that many pixels (out of focus), the whole frame turned by that many degrees
+(a sheet held askew) and the frame resized to WxH (a cheaper camera, or a sheet farther away).
+
 It ends with one summary block to paste into the README together with the command line.
 """
 from __future__ import annotations
@@ -22,7 +27,9 @@ import argparse
 import platform
 import sys
 import time
+from typing import Callable
 
+import cv2
 import numpy as np
 
 from recognizer import synth
@@ -41,16 +48,26 @@ def main() -> None:
     parser.add_argument("--data-dir", help="directory with the MNIST files (default: NUMCNN_DATA, then the cache)")
     parser.add_argument("--model", help="model file (default: the shipped recognizer/models/mnist_cnn/model.npz)")
     parser.add_argument("--repeats", type=int, default=5, help="timed process() calls per latency scene")
+    parser.add_argument("--blur", type=float, default=0.0, help="Gaussian blur sigma in pixels (default: none)")
+    parser.add_argument("--rotate", type=float, default=0.0, help="turn frames by this many degrees (default: 0)")
+    parser.add_argument("--frame-size", help="resize frames to WxH, e.g. 320x240 (default: 640x480 as made)")
     args = parser.parse_args()
-    if args.scenes < 1 or args.blank < 0 or args.repeats < 1:
-        parser.error("--scenes and --repeats must be >= 1, --blank >= 0")
+    if args.scenes < 1 or args.blank < 0 or args.repeats < 1 or args.blur < 0:
+        parser.error("--scenes and --repeats must be >= 1, --blank and --blur >= 0")
+    try:
+        frame_size = tuple(int(v) for v in args.frame_size.lower().split("x")) if args.frame_size else None
+    except ValueError:
+        frame_size = None
+    if args.frame_size and (frame_size is None or len(frame_size) != 2 or min(frame_size) < 16):
+        parser.error(f"--frame-size must be WxH with both at least 16, like 320x240; got {args.frame_size!r}")
+    camera = camera_change(args.blur, args.rotate, frame_size)
 
     recognizer = Recognizer.from_file(args.model)
     images, labels = synth.load_test_digits(args.data_dir)
     rng = np.random.default_rng(args.seed)
 
-    correct, total, wrong_scenes = read_scenes(recognizer, rng, images, labels, args.scenes)
-    phantoms, phantom_pages = count_phantoms(recognizer, rng, images, labels, args.blank)
+    correct, total, wrong_scenes = read_scenes(recognizer, rng, images, labels, args.scenes, camera)
+    phantoms, phantom_pages = count_phantoms(recognizer, rng, images, labels, args.blank, camera)
     times_ms, digits_per_scene = time_process(recognizer, rng, images, labels, args.repeats)
 
     model = args.model or "recognizer/models/mnist_cnn/model.npz (shipped)"
@@ -69,13 +86,29 @@ def main() -> None:
     ]))
 
 
+def camera_change(blur: float, rotate: float, frame_size: tuple[int, int] | None) -> Callable[[np.ndarray], np.ndarray]:
+    """What the harder camera does to a (480, 640, 3) scene: blur, then turn, then resize."""
+    def change(image: np.ndarray) -> np.ndarray:
+        if blur > 0:
+            image = cv2.GaussianBlur(image, (0, 0), blur)
+        if rotate:
+            height, width = image.shape[:2]
+            turn = cv2.getRotationMatrix2D((width / 2, height / 2), rotate, 1.0)
+            image = cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+        if frame_size is not None:
+            shrinking = frame_size[0] < image.shape[1]
+            image = cv2.resize(image, frame_size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+        return image
+    return change
+
+
 def read_scenes(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
-                count: int) -> tuple[int, int, int]:
+                count: int, camera: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int, int]:
     """Read `count` scenes. Returns (digits read correctly, true digits, scenes with any mistake)."""
     correct = total = wrong_scenes = 0
     for _ in range(count):
         scene = synth.make_scene(rng, images, labels)
-        score = synth.score_lines(scene.lines, recognizer.process(scene.image).lines)
+        score = synth.score_lines(scene.lines, recognizer.process(camera(scene.image)).lines)
         digits = sum(len(line) for line in scene.lines)
         correct, total = correct + score, total + digits
         wrong_scenes += score < digits
@@ -83,12 +116,12 @@ def read_scenes(recognizer: Recognizer, rng: np.random.Generator, images: np.nda
 
 
 def count_phantoms(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
-                   count: int) -> tuple[int, int]:
+                   count: int, camera: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int]:
     """Digits read on `count` blank pages. Returns (phantom digits, pages with at least one)."""
     phantoms = pages = 0
     for _ in range(count):
         scene = synth.make_scene(rng, images, labels, blank=True)
-        read = sum(len(line) for line in recognizer.process(scene.image).lines)
+        read = sum(len(line) for line in recognizer.process(camera(scene.image)).lines)
         phantoms, pages = phantoms + read, pages + (read > 0)
     return phantoms, pages
 

@@ -1,4 +1,5 @@
-"""scripts/train.py and scripts/evaluate.py end to end, each in its own process as a user runs them."""
+"""scripts/train.py, scripts/evaluate.py and scripts/benchmark_recognizer.py end to end, each in its own process as a user
+runs them."""
 from __future__ import annotations
 
 import json
@@ -99,3 +100,18 @@ def test_evaluate_prints_scores_table_and_confusion_matrix_and_writes_figures(tr
 def test_evaluate_names_a_missing_model(tmp_path):
     result = run_script("scripts/evaluate.py", str(tmp_path / "missing.npz"))
     assert result.returncode != 0 and "missing.npz: no such file" in result.stderr
+
+
+def test_benchmark_recognizer_reports_accuracy_phantoms_and_latency_for_a_harder_camera(mnist_dir):
+    result = run_script("scripts/benchmark_recognizer.py", "--scenes", "3", "--blank", "1", "--repeats", "1",
+                        "--blur", "1", "--rotate", "5", "--frame-size", "320x240", "--data-dir", str(mnist_dir))
+    assert result.returncode == 0, result.stderr
+    assert "--frame-size 320x240" in result.stdout and "phantom digits:" in result.stdout
+    read = next(line for line in result.stdout.splitlines() if "digits read:" in line)
+    correct, total = (int(v) for v in read.split("(")[1].split(" ")[0].split("/"))
+    assert 0 < total and 0.5 * total <= correct <= total  # 3 scenes: a broken camera change would read nothing
+
+
+def test_benchmark_recognizer_names_a_bad_frame_size():
+    result = run_script("scripts/benchmark_recognizer.py", "--frame-size", "320by240")
+    assert result.returncode == 2 and "--frame-size must be WxH" in result.stderr
