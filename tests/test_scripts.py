@@ -104,9 +104,10 @@ def test_evaluate_names_a_missing_model(tmp_path):
 
 def test_benchmark_recognizer_reports_accuracy_phantoms_and_latency_for_a_harder_camera(mnist_dir):
     result = run_script("scripts/benchmark_recognizer.py", "--scenes", "3", "--blank", "1", "--repeats", "1",
-                        "--blur", "1", "--rotate", "5", "--frame-size", "320x240", "--data-dir", str(mnist_dir))
+                        "--blur", "1", "--rotate", "5", "--frame-size", "320x240", "--stages", "--data-dir", str(mnist_dir))
     assert result.returncode == 0, result.stderr
     assert "--frame-size 320x240" in result.stdout and "phantom digits:" in result.stdout
+    assert "network, all digits at once:" in result.stdout
     read = next(line for line in result.stdout.splitlines() if "digits read:" in line)
     correct, total = (int(v) for v in read.split("(")[1].split(" ")[0].split("/"))
     assert 0 < total and 0.5 * total <= correct <= total  # 3 scenes: a broken camera change would read nothing
