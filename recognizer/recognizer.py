@@ -6,7 +6,7 @@
     result.lines                                 # ["3142", "77"]
 
 The stages (each a function in its own module, to call and look at alone):
-frame -> gray -> smaller working copy -> ink mask (``preprocess``) -> digit blobs (``segment``) ->
+frame -> gray -> working-size copy (640 px long) -> ink mask (``preprocess``) -> digit blobs (``segment``) ->
 28x28 MNIST-style images (``normalize``) -> one batch through the network -> rows (``rows``).
 The network gets [0, 1] images, white on black; its own first layer applies the training set's mean and
 standard deviation (stored in the model file). Only when a wide blob cannot be read is a second, small batch

@@ -209,8 +209,9 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> li
     """(H, W) uint8 ink mask -> the blobs that look like digits, top to bottom.
 
     With the frame's ``darkness`` (see ``preprocess.ink_darkness``), blobs that are not pen strokes by their
-    tone are dropped too: fainter than MIN_INK_DARKNESS, much fainter than the page's handwriting (shading at
-    a page edge, show-through), or with soft edges (shadows; see ``edge_step``).
+    tone are dropped too: their darkest ink (90th percentile, so that thin or blurred strokes are not judged by
+    their grey edges) fainter than MIN_INK_DARKNESS or much fainter than the page's handwriting (shading at a
+    page edge, show-through), or their edges soft for their darkness (shadows; see ``is_pen_edge``).
     """
     min_height = max(MIN_HEIGHT_PX, MIN_HEIGHT * min(mask.shape))
     blobs, edge_points = find_blobs(mask, SPECK * min_height)
@@ -222,7 +223,8 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> li
     reach = EDGE_REACH * min(mask.shape)
     blobs = [blob for blob in blobs if not near_edge(edge_points, blob.box, reach)]
     blobs = [Blob(blob.box, blob.contours, own_ink(mask, blob)) for blob in blobs]
-    blobs = [blob for blob in blobs if rejection_reason(blob.box, int(np.count_nonzero(blob.ink)), mask.shape) is None]
+    blobs = [blob for blob in blobs
+             if rejection_reason(blob.box, int(np.count_nonzero(blob.ink)), mask.shape) is None]
     if darkness is not None and blobs:
         softs = [darkness[y:y + h, x:x + w] for x, y, w, h in (blob.box for blob in blobs)]
         levels = [quantile(soft[blob.ink], 0.9) for soft, blob in zip(softs, blobs)]
