@@ -35,6 +35,7 @@ NOISE_SIGMAS = 5.0         # ...and darker than the paper's own noise could make
 HALF_PEAK = 0.5            # a blurred stroke ends where its darkness falls to this fraction of its peak
 HALF_PEAK_REACH = 0.015    # ...of the darkest ink this near (a fraction of the shorter side: a stroke's width)
 LINE_CELL = 4              # lines are looked for on a map of 4x4-pixel cells: 16x fewer pixels to test
+FAINT_LINE = 0.75          # ...of ink at least this fraction of the ink threshold's margin darker than the paper
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
@@ -173,11 +174,12 @@ def remove_ruled_lines(mask: np.ndarray, darkness: np.ndarray | None = None) -> 
     survives an opening with a line-shaped kernel at several tilts. Inside those lines' band, only ink as thin
     across the line as the line itself is removed (its thickness is measured, most of a line being bare): a
     digit's stroke crossing or touching the line is thicker there, so it stays. With the ``darkness`` image,
-    ink clearly darker than the bare line (a pen stroke drawn along the line, like a 4's bar) stays too.
+    lines are looked for in its faint ink too (see ``faint_ink``), and ink clearly darker than the bare line (a
+    pen stroke drawn along the line, like a 4's bar) stays.
     """
     if min(mask.shape) < 32 * LINE_CELL:
         return mask
-    coarse = coarse_ink(mask)
+    coarse = coarse_ink(mask if darkness is None else faint_ink(darkness))
     length = max(8, round(LINE_MIN_LENGTH * min(coarse.shape)))
     result = mask
     for vertical in (False, True):
@@ -185,6 +187,15 @@ def remove_ruled_lines(mask: np.ndarray, darkness: np.ndarray | None = None) -> 
         if lines is not None:
             result = _remove_thin_ink(result, lines, vertical, darkness)
     return result
+
+
+def faint_ink(darkness: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 darkness -> (H, W) uint8 mask, 255 where it is darker than the paper by FAINT_LINE of the
+    ink threshold's margin. The pale lines of squared paper threshold into dashes, which do not look like lines;
+    at this lower level they are whole."""
+    paper, margin = paper_level_and_margin(darkness)
+    _, faint = cv2.threshold(darkness, min(paper + FAINT_LINE * margin, 254), 255, cv2.THRESH_BINARY)
+    return faint
 
 
 def coarse_ink(mask: np.ndarray) -> np.ndarray:

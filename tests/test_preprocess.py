@@ -235,3 +235,20 @@ def test_ink_mask_finds_the_digits_of_a_lit_page():
     assert mask.shape == darkness.shape == gray.shape and mask.dtype == np.uint8
     count, _ = cv2.connectedComponents(mask)
     assert count - 1 == 3  # two "0"s and a "1", nothing else
+
+
+def test_remove_ruled_lines_removes_the_dashes_of_a_pale_grid():
+    darkness = np.full((HEIGHT, WIDTH), 4, np.uint8)
+    for x in range(20, WIDTH, 40):  # squared paper's pale lines, unevenly printed or lit: 12 px of each 24 darker
+        darkness[:, x] = np.where(np.arange(HEIGHT) % 24 < 12, 40, 30)
+    for y in range(20, HEIGHT, 40):
+        darkness[y] = np.where(np.arange(WIDTH) % 24 < 12, 40, 30)
+    cv2.ellipse(darkness, (330, 250), (20, 30), 0, 0, 360, 200, 4)  # and a "0" in pen
+    mask = threshold_ink(darkness)
+    grid = np.count_nonzero(mask[:, :200])
+    assert grid > 500 and grid < 0.7 * np.count_nonzero(darkness[:, :200] > 4), "the grid should threshold into dashes"
+    cleaned = remove_ruled_lines(mask, darkness)
+    assert np.count_nonzero(cleaned[:, :200]) < 0.05 * grid
+    zero = np.zeros_like(mask)
+    cv2.ellipse(zero, (330, 250), (20, 30), 0, 0, 360, 255, 4)
+    assert (cleaned[zero > 0] > 0).mean() > 0.9
