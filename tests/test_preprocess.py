@@ -1,11 +1,10 @@
-"""recognizer.preprocess: any frame to gray, and a binary ink mask that survives uneven light and ruled lines."""
+"""recognizer.preprocess: any frame to gray, and a binary ink mask that survives uneven light."""
 import cv2
 import numpy as np
 import pytest
 
-from recognizer.preprocess import (close_gaps, coarse_ink, denoise, estimate_background, ink_darkness,
-                                   ink_mask, paper_level_and_margin, remove_ruled_lines, threshold_ink, to_gray,
-                                   to_working_size)
+from recognizer.preprocess import (close_gaps, denoise, estimate_background, ink_darkness, ink_mask,
+                                   paper_level_and_margin, threshold_ink, to_gray, to_working_size)
 
 HEIGHT, WIDTH = 480, 640
 
@@ -118,68 +117,6 @@ def test_darkness_turns_dark_ink_on_white_into_white_on_black():
     assert darkness[ink].mean() > 150 and darkness[~ink].mean() < 10
 
 
-@pytest.mark.parametrize("tilt_deg", [0, 3, 5, 10])
-def test_remove_ruled_lines_keeps_a_digit_stroke_crossing_the_line(tilt_deg):
-    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
-    rise = round(WIDTH * np.tan(np.radians(tilt_deg)))
-    cv2.line(mask, (0, 240 - rise // 2), (WIDTH - 1, 240 + rise // 2), 255, 2)
-    line = mask > 0
-    cv2.line(mask, (320, 210), (320, 270), 255, 9)  # a "1" written across the line
-    stroke = np.zeros_like(mask)
-    cv2.line(stroke, (320, 210), (320, 270), 255, 9)
-    stroke = stroke > 0
-    cleaned = remove_ruled_lines(mask) > 0
-    away_from_stroke = line & ~cv2.dilate(stroke.astype(np.uint8), np.ones((41, 41), np.uint8)).astype(bool)
-    left_over = np.flatnonzero((cleaned & away_from_stroke).any(axis=0))
-    # Only stubs cut by the frame's edge may stay (no blob touching the edge is read as a digit).
-    assert np.all((left_over < 20) | (left_over >= WIDTH - 20)), left_over
-    assert cleaned[stroke].mean() > 0.95, "the digit's stroke lost ink where it crosses the line"
-    rows = np.flatnonzero(cleaned[:, 316:325].any(axis=1))
-    assert rows.min() <= 212 and rows.max() >= 268 and rows.size == rows.max() - rows.min() + 1, "stroke cut"
-
-
-def test_remove_ruled_lines_keeps_a_tall_digit():
-    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
-    cv2.line(mask, (320, 190), (320, 290), 255, 9)  # a "1" 100 px tall, well below MAX_HEIGHT of a digit
-    np.testing.assert_array_equal(remove_ruled_lines(mask), mask)
-
-
-@pytest.mark.parametrize("thickness", [3, 12])
-def test_remove_ruled_lines_keeps_a_big_digit_held_close_to_the_camera(thickness):
-    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
-    cv2.line(mask, (320, 110), (320, 310), 255, thickness)  # a "1" 200 px tall, 2x LINE_MIN_LENGTH...
-    cv2.line(mask, (310, 110), (260, 135), 255, thickness)  # ...with its flag
-    cv2.line(mask, (0, 400), (WIDTH - 1, 404), 255, 2)      # and a ruled line across the page below it
-    cleaned = remove_ruled_lines(mask)
-    np.testing.assert_array_equal(cleaned[:360], mask[:360])
-    assert np.count_nonzero(cleaned[360:]) < 0.02 * np.count_nonzero(mask[360:])
-
-
-def test_remove_ruled_lines_removes_a_vertical_margin():
-    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
-    cv2.line(mask, (60, 0), (60, HEIGHT - 1), 255, 2)
-    cv2.ellipse(mask, (300, 240), (25, 40), 0, 0, 360, 255, 6)
-    cleaned = remove_ruled_lines(mask)
-    assert np.count_nonzero(cleaned[:, 40:80]) < 0.02 * np.count_nonzero(mask[:, 40:80])
-    np.testing.assert_array_equal(cleaned[:, 200:400], mask[:, 200:400])
-
-
-def test_remove_ruled_lines_keeps_a_pen_stroke_drawn_along_the_line():
-    """A "4" whose bar lies on a ruled line: the bar is as thin as the line, but darker, so it stays."""
-    darkness = np.zeros((HEIGHT, WIDTH), np.uint8)
-    cv2.line(darkness, (0, 260), (WIDTH - 1, 260), 90, 3)           # a grey ruled line
-    four = np.zeros_like(darkness)
-    cv2.line(four, (300, 200), (280, 260), 230, 3)                   # the slanted stroke
-    cv2.line(four, (280, 260), (330, 260), 230, 3)                   # the bar, on the line
-    cv2.line(four, (318, 210), (318, 290), 230, 3)                   # the stem
-    darkness = np.maximum(darkness, four)
-    mask = ((darkness > 40) * 255).astype(np.uint8)
-    kept = remove_ruled_lines(mask, darkness)
-    assert np.count_nonzero(kept[255:266, 284:316]) >= 0.9 * np.count_nonzero(mask[255:266, 284:316])  # the bar
-    assert np.count_nonzero(kept[255:266, 400:600]) == 0                                                 # the line
-    assert np.count_nonzero(remove_ruled_lines(mask)[255:266, 284:316]) < 0.5 * np.count_nonzero(mask[255:266, 284:316])
-
-
 def test_paper_level_and_margin_are_the_median_and_the_scaled_median_absolute_deviation():
     rng = np.random.default_rng(1)
     darkness = np.clip(rng.normal(40, 10, (HEIGHT, WIDTH)), 0, 255).astype(np.uint8)
@@ -192,34 +129,6 @@ def test_paper_level_and_margin_are_the_median_and_the_scaled_median_absolute_de
     spread = upper_median(np.abs(sample.astype(int) - int(paper)))
     assert margin == pytest.approx(max(255 * 0.12, 5 * 1.4826 * spread))
     assert margin > 255 * 0.12  # this paper is noisy enough for its noise to set the margin
-
-
-def test_coarse_ink_marks_every_cell_holding_ink_and_its_neighbours():
-    rng = np.random.default_rng(2)
-    mask = ((rng.random((130, 171)) < 0.002) * 255).astype(np.uint8)  # 171 is not a multiple of 4
-    padded = np.zeros((132, 172), np.uint8)  # the last cells hang over the edge; outside is no ink
-    padded[:130, :171] = mask
-    cells = padded.reshape(33, 4, 43, 4).max(axis=(1, 3))
-    np.testing.assert_array_equal(coarse_ink(mask), cv2.dilate(cells, np.ones((3, 3), np.uint8)))
-
-
-def test_remove_ruled_lines_reaches_the_edges_of_a_frame_not_a_multiple_of_4():
-    mask = np.zeros((HEIGHT + 3, WIDTH + 3), np.uint8)
-    cv2.line(mask, (0, 200), (WIDTH + 2, 200), 255, 2)             # a ruled line
-    cv2.line(mask, (WIDTH + 1, 0), (WIDTH + 1, HEIGHT + 2), 255, 1)  # a margin past the last whole cell
-    cv2.ellipse(mask, (300, 330), (25, 40), 0, 0, 360, 255, 6)
-    cleaned = remove_ruled_lines(mask)
-    assert np.count_nonzero(cleaned[195:206, 20:WIDTH - 20]) == 0
-    assert np.count_nonzero(cleaned[20:HEIGHT - 20, WIDTH - 4:]) == 0
-    np.testing.assert_array_equal(cleaned[250:420, 200:400], mask[250:420, 200:400])
-
-
-def test_remove_ruled_lines_leaves_its_input_alone():
-    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
-    cv2.line(mask, (60, 0), (60, HEIGHT - 1), 255, 2)
-    before = mask.copy()
-    assert np.count_nonzero(remove_ruled_lines(mask)) < np.count_nonzero(before)
-    np.testing.assert_array_equal(mask, before)
 
 
 def test_close_gaps_bridges_a_one_pixel_break():
@@ -235,20 +144,3 @@ def test_ink_mask_finds_the_digits_of_a_lit_page():
     assert mask.shape == darkness.shape == gray.shape and mask.dtype == np.uint8
     count, _ = cv2.connectedComponents(mask)
     assert count - 1 == 3  # two "0"s and a "1", nothing else
-
-
-def test_remove_ruled_lines_removes_the_dashes_of_a_pale_grid():
-    darkness = np.full((HEIGHT, WIDTH), 4, np.uint8)
-    for x in range(20, WIDTH, 40):  # squared paper's pale lines, unevenly printed or lit: 12 px of each 24 darker
-        darkness[:, x] = np.where(np.arange(HEIGHT) % 24 < 12, 40, 30)
-    for y in range(20, HEIGHT, 40):
-        darkness[y] = np.where(np.arange(WIDTH) % 24 < 12, 40, 30)
-    cv2.ellipse(darkness, (330, 250), (20, 30), 0, 0, 360, 200, 4)  # and a "0" in pen
-    mask = threshold_ink(darkness)
-    grid = np.count_nonzero(mask[:, :200])
-    assert grid > 500 and grid < 0.7 * np.count_nonzero(darkness[:, :200] > 4), "the grid should threshold into dashes"
-    cleaned = remove_ruled_lines(mask, darkness)
-    assert np.count_nonzero(cleaned[:, :200]) < 0.05 * grid
-    zero = np.zeros_like(mask)
-    cv2.ellipse(zero, (330, 250), (20, 30), 0, 0, 360, 255, 4)
-    assert (cleaned[zero > 0] > 0).mean() > 0.9
