@@ -35,13 +35,17 @@ def load_test_digits(data_dir: str | None = None) -> tuple[np.ndarray, np.ndarra
 
 
 def make_scene(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
-               size: tuple[int, int] = (480, 640), blank: bool = False) -> Scene:
-    """One synthetic photo. images: (N, 28, 28) uint8 digits to draw from; size: (H, W); blank: no digits."""
+               size: tuple[int, int] = (480, 640), blank: bool = False, squared: bool = False) -> Scene:
+    """One synthetic photo. images: (N, 28, 28) uint8 digits to draw from; size: (H, W); blank: no digits;
+    squared: on squared paper (a pale grid), instead of plain or ruled paper."""
     height, width = size
     paper = paper_texture(rng, height, width)
     ruled = rng.random() < 0.4
     pitch = rng.uniform(0.07, 0.16) * height
-    if ruled:
+    if squared:
+        draw_grid(rng, paper, pitch / 2)  # digits are written two squares tall
+        ruled = True
+    elif ruled:
         draw_ruled_lines(rng, paper, pitch)
     lines, boxes = ([], []) if blank else write_digits(rng, paper, images, labels, pitch if ruled else None)
     image = paper * lighting(rng, height, width)[:, :, None]
@@ -77,6 +81,16 @@ def draw_ruled_lines(rng: np.random.Generator, paper: np.ndarray, pitch: float) 
     if rng.random() < 0.4:
         x = rng.uniform(0.05, 0.15) * width
         draw_line(paper, (x, 0), (x, height - 1), (0.55, 0.5, 0.9), thickness)
+
+
+def draw_grid(rng: np.random.Generator, paper: np.ndarray, pitch: float) -> None:
+    """Pale grey-blue lines every `pitch` pixels both ways, as on squared paper; drawn in place."""
+    height, width = paper.shape[:2]
+    colour = (rng.uniform(0.7, 0.85), rng.uniform(0.65, 0.8), rng.uniform(0.55, 0.75))
+    for x in np.arange(rng.uniform(0, pitch), width, pitch):
+        draw_line(paper, (x, 0), (x, height - 1), colour, 1)
+    for y in np.arange(rng.uniform(0, pitch), height, pitch):
+        draw_line(paper, (0, y), (width - 1, y), colour, 1)
 
 
 def draw_line(paper: np.ndarray, start: tuple[float, float], end: tuple[float, float],

@@ -16,8 +16,8 @@ network has never seen these digits. It measures
   (8 to 12), each processed ``--repeats`` times after one warm-up call: median and 90th percentile;
   with ``--stages``, also the median time of each of its stages run on its own.
 
-``--blur``, ``--rotate`` and ``--frame-size`` change the camera for the accuracy and phantom counts (not the
-latency): a Gaussian blur of that many pixels (out of focus), the whole frame turned by that many degrees
+``--squared`` writes every page on squared paper. ``--blur``, ``--rotate`` and ``--frame-size`` change the camera
+for the accuracy and phantom counts (not the latency): a Gaussian blur of that many pixels (out of focus), the whole frame turned by that many degrees
 (a sheet held askew) and the frame resized to WxH (a cheaper camera, or a sheet farther away).
 
 It ends with one summary block to paste into the README together with the command line.
@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--rotate", type=float, default=0.0, help="turn frames by this many degrees (default: 0)")
     parser.add_argument("--frame-size", help="resize frames to WxH, e.g. 320x240 (default: 640x480 as made)")
     parser.add_argument("--stages", action="store_true", help="also time each stage of process() on its own")
+    parser.add_argument("--squared", action="store_true", help="every page squared paper (a pale grid)")
     args = parser.parse_args()
     if args.scenes < 1 or args.blank < 0 or args.repeats < 1 or args.blur < 0:
         parser.error("--scenes and --repeats must be >= 1, --blank and --blur >= 0")
@@ -71,8 +72,8 @@ def main() -> None:
     images, labels = synth.load_test_digits(args.data_dir)
     rng = np.random.default_rng(args.seed)
 
-    correct, total, wrong_scenes = read_scenes(recognizer, rng, images, labels, args.scenes, camera)
-    phantoms, phantom_pages = count_phantoms(recognizer, rng, images, labels, args.blank, camera)
+    correct, total, wrong_scenes = read_scenes(recognizer, rng, images, labels, args.scenes, camera, args.squared)
+    phantoms, phantom_pages = count_phantoms(recognizer, rng, images, labels, args.blank, camera, args.squared)
     scenes = latency_scenes(rng, images, labels)
     times_ms, digits_per_scene = time_process(recognizer, scenes, args.repeats), [len("".join(s.lines)) for s in scenes]
     stages = time_stages(recognizer, scenes, args.repeats) if args.stages else {}
@@ -110,11 +111,11 @@ def camera_change(blur: float, rotate: float, frame_size: tuple[int, int] | None
 
 
 def read_scenes(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
-                count: int, camera: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int, int]:
+                count: int, camera: Callable[[np.ndarray], np.ndarray], squared: bool) -> tuple[int, int, int]:
     """Read `count` scenes. Returns (digits read correctly, true digits, scenes with any mistake)."""
     correct = total = wrong_scenes = 0
     for _ in range(count):
-        scene = synth.make_scene(rng, images, labels)
+        scene = synth.make_scene(rng, images, labels, squared=squared)
         score = synth.score_lines(scene.lines, recognizer.process(camera(scene.image)).lines)
         digits = sum(len(line) for line in scene.lines)
         correct, total = correct + score, total + digits
@@ -123,11 +124,11 @@ def read_scenes(recognizer: Recognizer, rng: np.random.Generator, images: np.nda
 
 
 def count_phantoms(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
-                   count: int, camera: Callable[[np.ndarray], np.ndarray]) -> tuple[int, int]:
+                   count: int, camera: Callable[[np.ndarray], np.ndarray], squared: bool) -> tuple[int, int]:
     """Digits read on `count` blank pages. Returns (phantom digits, pages with at least one)."""
     phantoms = pages = 0
     for _ in range(count):
-        scene = synth.make_scene(rng, images, labels, blank=True)
+        scene = synth.make_scene(rng, images, labels, blank=True, squared=squared)
         read = sum(len(line) for line in recognizer.process(camera(scene.image)).lines)
         phantoms, pages = phantoms + read, pages + (read > 0)
     return phantoms, pages

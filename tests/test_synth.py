@@ -58,3 +58,15 @@ def test_blank_scene_has_no_digits():
 def test_load_test_digits_is_the_test_set(mnist_dir):
     images, labels = load_test_digits(str(mnist_dir))
     assert images.shape == (10000, 28, 28) and images.dtype == np.uint8 and labels.shape == (10000,)
+
+
+def test_squared_paper_has_a_grid_of_pale_lines():
+    def thin_dark_lines(image: np.ndarray) -> np.ndarray:  # pixels darker than the paper around them
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        return cv2.GaussianBlur(gray, (0, 0), 4) - gray > 5
+
+    plain = thin_dark_lines(make_scene(np.random.default_rng(0), *fake_digits(), blank=True).image)
+    squared = thin_dark_lines(make_scene(np.random.default_rng(0), *fake_digits(), blank=True, squared=True).image)
+    assert (squared.mean(axis=1) > 0.3).sum() >= 8 and (plain.mean(axis=1) > 0.3).sum() == 0  # the rows' lines
+    vertical = cv2.morphologyEx(squared.astype(np.uint8), cv2.MORPH_OPEN, np.ones((25, 1), np.uint8))
+    assert vertical.mean() > 0.02  # and the columns': runs of line pixels 25 tall
