@@ -7,7 +7,6 @@ and snapshots are written atomically (temporary file, then rename), so a reader 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import IO, Sequence
 import cv2
 import numpy as np
 
+from numcnn.io import atomic_write
 from recognizer.sources import IMAGE_EXTENSIONS, FrameSource
 
 VIDEO_CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
@@ -165,12 +165,10 @@ def write_image_atomic(path: Path, image: np.ndarray) -> None:
     ok, encoded = cv2.imencode(path.suffix or ".png", image)
     if not ok:
         raise OutputError(f"cannot encode an image as {path.suffix!r} for {path}; use .png or .jpg.")
-    temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        encoded.tofile(str(temporary))
-        os.replace(temporary, path)
+        with atomic_write(path) as file:
+            file.write(encoded.tobytes())
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path} ({error.strerror}).") from error
 
 
