@@ -175,23 +175,17 @@ def near_edge(edge_points: np.ndarray, box: Box, reach: float) -> bool:
     return bool(np.any((px >= x - reach) & (px < x + w + reach) & (py >= y - reach) & (py < y + h + reach)))
 
 
-def edge_step(soft: np.ndarray, ink: np.ndarray) -> float:
+def edge_step(soft: np.ndarray, blob: Blob) -> float:
     """How steeply a blob's edge rises from the paper: the median darkness step across 3 pixels (a morphological
-    gradient, 0-255) on its boundary. soft: (h, w) uint8 darkness around the blob, ink: (h, w) bool its pixels.
+    gradient, 0-255) on its outline. soft: (h, w) uint8 darkness in the blob's box.
 
     A pen's edge goes from paper to ink within a pixel or two of optical blur, a shadow's over many pixels.
     On the synthetic benchmark, in focus, pen strokes step by 0.5-0.6 of their darkness, still 0.2-0.3 when
     blurred by a Gaussian of 3.5 px; shadows and page shading by 0.1-0.15 (see ``is_pen_edge``).
     """
-    ink8 = ink.view(np.uint8)
-    inner = cv2.erode(ink8, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    return boundary_step(soft, np.argwhere(ink8 > inner)[:, ::-1])  # ink pixels with paper next to them
-
-
-def boundary_step(soft: np.ndarray, points: np.ndarray) -> float:
-    """The median morphological gradient (3x3 max - min) of soft: (h, w) uint8 at points: (P, 2) int (x, y)."""
     step = cv2.morphologyEx(soft, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    return quantile(step[points[:, 1], points[:, 0]], 0.5)
+    x, y = outline(blob).T
+    return quantile(step[y, x], 0.5)
 
 
 def is_pen_edge(level: float, step: float) -> bool:
@@ -231,7 +225,7 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> li
         page = quantile(np.array(levels), 0.5) if len(blobs) >= 3 else 0.0
         limit = max(FAINT_INK * page, MIN_INK_DARKNESS * 255)
         blobs = [blob for blob, soft, level in zip(blobs, softs, levels)
-                 if level >= limit and is_pen_edge(level, boundary_step(soft, outline(blob)))]
+                 if level >= limit and is_pen_edge(level, edge_step(soft, blob))]
     return sorted(blobs, key=lambda blob: (blob.box[1], blob.box[0]))
 
 
