@@ -120,8 +120,9 @@ def ink_darkness(gray: np.ndarray, background: np.ndarray | None = None) -> np.n
     return cv2.bitwise_not(reflectance)  # 255 - reflectance
 
 
-def threshold_ink(darkness: np.ndarray) -> np.ndarray:
-    """(H, W) uint8 darkness -> (H, W) uint8 mask, 255 where there is ink.
+def threshold_ink(darkness: np.ndarray, levels: tuple[float, float] | None = None) -> np.ndarray:
+    """(H, W) uint8 darkness -> (H, W) uint8 mask, 255 where there is ink. levels: the frame's
+    ``paper_level_and_margin``, when already measured.
 
     Two conditions, both adaptive. Against the paper: darker than its typical level (the median, since most
     of a page is blank) by the larger of a minimum ink contrast and several times the paper's noise (robust
@@ -129,7 +130,7 @@ def threshold_ink(darkness: np.ndarray) -> np.ndarray:
     blurred stroke's edge is where its darkness falls to half its peak, so this keeps strokes their true
     width, whatever the pen and the focus, and keeps small loops (of 6, 8, 9) and gaps between digits open.
     """
-    paper, margin = paper_level_and_margin(darkness)
+    paper, margin = levels if levels is not None else paper_level_and_margin(darkness)
     size = _odd(HALF_PEAK_REACH * min(darkness.shape))
     peak = cv2.dilate(darkness, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     half_peak = cv2.convertScaleAbs(peak, alpha=HALF_PEAK, beta=(1 - HALF_PEAK) * round(paper))
@@ -157,11 +158,11 @@ def _histogram_median(counts: np.ndarray) -> float:
     return float(np.searchsorted(np.cumsum(counts), (counts.sum() + 1) / 2))
 
 
-def faint_ink(darkness: np.ndarray) -> np.ndarray:
+def faint_ink(darkness: np.ndarray, levels: tuple[float, float] | None = None) -> np.ndarray:
     """(H, W) uint8 darkness -> (H, W) uint8 mask, 255 where it is darker than the paper by FAINT_LINE of the
-    ink threshold's margin. The pale lines of squared paper threshold into dashes, which do not look like lines;
-    at this lower level they are whole."""
-    paper, margin = paper_level_and_margin(darkness)
+    ink threshold's margin (levels: as for ``threshold_ink``). The pale lines of squared paper threshold into
+    dashes, which do not look like lines; at this lower level they are whole."""
+    paper, margin = levels if levels is not None else paper_level_and_margin(darkness)
     _, faint = cv2.threshold(darkness, min(paper + FAINT_LINE * margin, 254), 255, cv2.THRESH_BINARY)
     return faint
 
@@ -174,7 +175,9 @@ def close_gaps(mask: np.ndarray) -> np.ndarray:
 def ink_mask(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The whole stage: (H, W) uint8 gray -> (mask (H, W) uint8 255 = ink, darkness (H, W) uint8)."""
     darkness = ink_darkness(denoise(gray))
-    mask = close_gaps(remove_ruled_lines(threshold_ink(darkness), darkness, faint_ink(darkness)))
+    levels = paper_level_and_margin(darkness)
+    mask = threshold_ink(darkness, levels)
+    mask = close_gaps(remove_ruled_lines(mask, darkness, faint_ink(darkness, levels)))
     return mask, darkness
 
 
