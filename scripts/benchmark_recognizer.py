@@ -34,10 +34,9 @@ import cv2
 import numpy as np
 
 from recognizer import synth
-from recognizer.normalize import normalize_digit
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
-from recognizer.recognizer import WORKING_SIZE, Recognizer
-from recognizer.segment import digit_ink, find_digit_blobs
+from recognizer.recognizer import Recognizer
+from recognizer.segment import find_digit_blobs
 
 LATENCY_SCENES = 20          # scenes timed for latency
 LATENCY_DIGITS = (8, 12)     # digits per timed scene: "about 10"
@@ -161,7 +160,8 @@ def time_process(recognizer: Recognizer, scenes: list[synth.Scene], repeats: int
 
 
 def time_stages(recognizer: Recognizer, scenes: list[synth.Scene], repeats: int) -> dict[str, float]:
-    """Median ms of each stage of process() on the scenes (the stages as ``Recognizer.process`` runs them)."""
+    """Median ms of each stage of process() on the scenes, calling what ``Recognizer.process`` calls (its own
+    normalize and predict steps included), one stage at a time."""
     stage_times: dict[str, list[float]] = {}
 
     def timed(name: str, work: Callable, *args):
@@ -172,12 +172,12 @@ def time_stages(recognizer: Recognizer, scenes: list[synth.Scene], repeats: int)
 
     for scene in scenes:
         for _ in range(repeats):
-            gray, _ = timed("frame to working-size gray", lambda: to_working_size(to_gray(scene.image), WORKING_SIZE))
+            gray, _ = timed("frame to working-size gray",
+                            lambda: to_working_size(to_gray(scene.image), recognizer.working_size))
             mask, darkness = timed("ink mask (light, threshold, ruled lines)", ink_mask, gray)
             blobs = timed("digit blobs", find_digit_blobs, mask, darkness)
-            digits = timed("normalize each digit", lambda: np.stack(
-                [normalize_digit(digit_ink(mask, blob, darkness)) for blob in blobs] or [np.zeros((28, 28))]))
-            timed("network, all digits at once", recognizer.model.predict_proba, digits[:, None].astype(np.float32))
+            digits = timed("normalize each digit", recognizer._normalize, mask, darkness, blobs)
+            timed("network, all digits at once", recognizer._predict, digits)
     return {name: float(np.median(times)) for name, times in stage_times.items()}
 
 
