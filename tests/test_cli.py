@@ -1,6 +1,6 @@
 """``python -m recognizer``: headless runs on videos and folders, camera problems, arguments, the window keys.
 
-Most tests hand `main` a fake recognizer (`SquareReader` from test_live.py: bright squares are digits)
+Most tests hand `main` a fake recognizer (`SquareReader` from fakes.py: bright squares are digits)
 and, for cameras, a fake capture; the last ones run the real recognizer when its model is shipped.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 from recognizer.cli import main
 from recognizer.overlay import GREEN, RED
-from test_live import SQUARE, FakeScreen, SquareReader, draw_squares, flicker_every_third_frame, write_video
+from fakes import SQUARE, FakeScreen, SquareReader, draw_squares, flicker_every_third_frame, write_video
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = REPO / "recognizer" / "models" / "mnist_cnn" / "model.npz"

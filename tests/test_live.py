@@ -1,11 +1,9 @@
 """The run loops: a Session reads, smooths and writes frames; the window loop reacts to keys.
 
-`SquareReader` stands in for the Recognizer (fast, and exact about what it saw): every bright square
-in a frame is a "digit" whose grey level says which one. test_cli.py uses it too.
+The recognizer and the screen are stand-ins from fakes.py.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -14,94 +12,10 @@ import pytest
 
 from recognizer import live
 from recognizer.live import FpsMeter, Session, render, run_headless, run_window, wait_ms
-from recognizer.rows import read_rows
 from recognizer.sources import Frame, ImageSource
 from recognizer.tracker import Tracker
 
-SQUARE = 16
-
-
-@dataclass
-class FakeDigit:
-    box: tuple[int, int, int, int]
-    digit: int | None
-    confidence: float
-    probs: np.ndarray
-
-
-@dataclass
-class FakeResult:
-    digits: list
-    lines: list[str]
-    mask: np.ndarray
-
-
-def grey_level(digit: int) -> int:
-    """The grey level SquareReader reads as ``digit``."""
-    return 60 + 20 * digit
-
-
-class SquareReader:
-    """A Recognizer stand-in: each bright blob of at least 20 pixels is a digit given by its grey level.
-
-    Every class is read with probability ``confidence``. ``misread(call, digit)`` may return another
-    class to report with probability 0.5 on that call, to make readings flicker like a real camera's.
-    ``interrupt_at``: raise KeyboardInterrupt on that call (a user pressing Ctrl-C).
-    """
-
-    def __init__(self, confidence: float = 0.62, misread=None, interrupt_at: int | None = None) -> None:
-        self.min_confidence = 0.5
-        self.confidence = confidence
-        self.misread = misread
-        self.interrupt_at = interrupt_at
-        self.calls = 0
-
-    def process(self, frame: np.ndarray) -> FakeResult:
-        if self.calls == self.interrupt_at:
-            raise KeyboardInterrupt
-        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        mask = np.where(gray > 40, 255, 0).astype(np.uint8)
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
-        digits = []
-        for blob in range(1, count):
-            x, y, w, h, area = (int(v) for v in stats[blob])
-            if area < 20:
-                continue
-            digit = int(np.clip(round((gray[labels == blob].mean() - 60) / 20), 0, 9))
-            digits.append(self.read_as(digit, (x, y, w, h)))
-        self.calls += 1
-        digits.sort(key=lambda d: d.box[0])
-        return FakeResult(digits, read_rows(digits), mask)
-
-    def read_as(self, digit: int, box: tuple[int, int, int, int]) -> FakeDigit:
-        wrong = self.misread(self.calls, digit) if self.misread else None
-        probs = np.full(10, (1 - self.confidence) / 9, dtype=np.float32)
-        probs[digit] = self.confidence
-        if wrong is not None:
-            probs[:] = 0.5 / 9
-            probs[wrong] = 0.5
-        best = int(probs.argmax())
-        accepted = probs[best] >= self.min_confidence
-        return FakeDigit(box, best if accepted else None, float(probs[best]), probs)
-
-
-def draw_squares(squares, size=(160, 120), stamp: int | None = None) -> np.ndarray:
-    """(H, W, 3) uint8 black frame with a SQUARE-sized square per (digit, x, y); ``stamp`` marks the frame
-    in its top-left 3x3 pixels (too small to be read as a digit)."""
-    frame = np.zeros((size[1], size[0], 3), dtype=np.uint8)
-    for digit, x, y in squares:
-        frame[y : y + SQUARE, x : x + SQUARE] = grey_level(digit)
-    if stamp is not None:
-        frame[:3, :3] = stamp
-    return frame
-
-
-def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> None:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, frames[0].shape[1::-1])
-    assert writer.isOpened()
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
+from fakes import SQUARE, FakeScreen, SquareReader, draw_squares, flicker_every_third_frame
 
 
 class ListSource:
@@ -116,10 +30,6 @@ class ListSource:
 
 
 STILL_SHEET = [(3, 20, 30), (1, 50, 30), (4, 80, 30), (2, 110, 30), (7, 20, 80), (7, 50, 80)]
-
-
-def flicker_every_third_frame(call: int, digit: int) -> int | None:
-    return (digit + 1) % 10 if call % 3 == 1 else None
 
 
 def test_session_with_a_tracker_reads_a_flickering_still_sheet_steadily():
@@ -208,27 +118,6 @@ def test_fps_meter_measures_the_frame_rate():
     time.sleep(0.05)
     meter.tick()
     assert 5 < meter.fps <= 20
-
-
-class FakeScreen:
-    """Stands in for OpenCV's window functions: records what is shown and plays back key presses."""
-
-    def __init__(self, keys: str):
-        self.keys = list(keys)
-        self.shown: list[np.ndarray] = []
-        self.destroyed = False
-
-    def install(self, monkeypatch):
-        monkeypatch.setattr(cv2, "namedWindow", lambda *args: None)
-        monkeypatch.setattr(cv2, "imshow", lambda name, image: self.shown.append(image.copy()))
-        monkeypatch.setattr(cv2, "waitKey", self.wait_key)
-        monkeypatch.setattr(cv2, "getWindowProperty", lambda *args: 1.0)
-        monkeypatch.setattr(cv2, "destroyWindow", lambda *args: setattr(self, "destroyed", True))
-        return self
-
-    def wait_key(self, delay: int) -> int:
-        key = self.keys.pop(0) if self.keys else "q"
-        return -1 if key == "." else ord(key)
 
 
 def test_window_on_a_folder_waits_on_each_image_until_space(tmp_path, monkeypatch):
