@@ -119,10 +119,11 @@ def fit_in_box(values: np.ndarray, box: int) -> np.ndarray:
 def center_by_mass(digit: np.ndarray) -> np.ndarray:
     """(h, w) float32 in [0, 1] with h, w <= 28 -> (28, 28) float32 in [0, 1] with its centre of mass at pixel
     (14, 14). The shift interpolates linearly: a mix of values in [0, 1] stays in [0, 1]."""
-    moments = cv2.moments(digit)
-    if moments["m00"] <= 0:
+    mass = digit.sum(dtype=np.float64)  # not cv2.moments: it takes an (N, 2) array, a "1" 2 pixels wide, for N points
+    if mass <= 0:
         return np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
-    centre_x, centre_y = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
+    rows, cols = np.indices(digit.shape)
+    centre_x, centre_y = (cols * digit).sum() / mass, (rows * digit).sum() / mass
     shift = np.float32([[1, 0, MNIST_CENTRE - centre_x], [0, 1, MNIST_CENTRE - centre_y]])
     return cv2.warpAffine(digit, shift, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)

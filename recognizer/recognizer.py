@@ -7,7 +7,8 @@
 
 The stages (each a function in its own module, to call and look at alone):
 frame -> gray -> working-size copy (640 px long) -> ink mask (``preprocess``) -> digit blobs (``segment``) ->
-28x28 MNIST-style images (``normalize``) -> one batch through the network -> rows (``rows``).
+28x28 MNIST-style images (``normalize``; all digits in one kernel call: ``kernels``) -> one batch through the
+network -> rows (``rows``).
 The network gets [0, 1] images, white on black; its own first layer applies the training set's mean and
 standard deviation (stored in the model file). Only when a wide blob cannot be read is a second, small batch
 sent: the ways to cut it into two digits written touching (``segment.split_options``, ``choose_cuts``).
@@ -22,10 +23,10 @@ import cv2
 import numpy as np
 
 import numcnn
-from recognizer.normalize import normalize_digit
+from recognizer.kernels import digit_images
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.rows import read_rows
-from recognizer.segment import Blob, digit_ink, find_digit_blobs, split_options
+from recognizer.segment import Blob, find_digit_blobs, split_options
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
 WORKING_SIZE = 640        # frames are processed with their longer side this many pixels long
@@ -79,6 +80,8 @@ class Recognizer:
                                     f"`python scripts/train.py --out DIR` and pass DIR/model.npz")
         recognizer = cls(numcnn.load(path), **options)
         recognizer.model.predict_proba(np.zeros((1, 1, 28, 28), dtype=np.float32))  # load kernels now, not on frame 1
+        dot = np.full((1, 1), 255, np.uint8)
+        recognizer._normalize(dot, dot, [Blob((0, 0, 1, 1), (), ink=np.ones((1, 1), bool))])  # a one-pixel digit
         return recognizer
 
     def process(self, frame: np.ndarray) -> FrameResult:
@@ -104,11 +107,9 @@ class Recognizer:
 
     @staticmethod
     def _normalize(mask: np.ndarray, darkness: np.ndarray, blobs: list[Blob]) -> np.ndarray:
-        """The blobs' ink as MNIST-style images: (N, 28, 28) float32."""
-        images = np.zeros((len(blobs), 28, 28), dtype=np.float32)
-        for i, blob in enumerate(blobs):
-            images[i] = normalize_digit(digit_ink(mask, blob, darkness))
-        return images
+        """The blobs' ink as MNIST-style images: (N, 28, 28) float32, all in one kernel call (``kernels``); the
+        same as ``normalize_digit(digit_ink(mask, blob, darkness))`` for each blob, ~10x faster."""
+        return digit_images(mask, darkness, blobs)
 
     def _predict(self, images: np.ndarray) -> np.ndarray:
         """(N, 28, 28) float32 -> (N, 10) probabilities, all in one batch through the network."""

@@ -11,6 +11,11 @@ gap (a 5 or a 4 drawn in two strokes, a broken 1): blobs stacked on top of each 
 horizontally and close vertically, are merged. What remains is kept only if it looks like a digit: not a
 speck, not much larger or smaller than the page's handwriting, not a long thin line, not a solid patch, not
 faint or soft-edged shading, and not cut by (or hugging) the frame's edge.
+
+The per-blob measures (the contours' boxes, the gaps between fragments, each blob's darkness and edge
+steepness) run in small Numba kernels, one call for all blobs: on crops of a few thousand pixels, the call
+overhead of a dozen NumPy and OpenCV calls per blob costs far more than the arithmetic. Each kernel's
+docstring names the NumPy or OpenCV steps it stands for.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from numcnn.kernels.jit import kernel
 from recognizer.normalize import quantile
 
 Box = tuple[int, int, int, int]
@@ -58,22 +64,60 @@ def find_blobs(mask: np.ndarray, min_size: float = 0) -> tuple[list[Blob], np.nd
     """mask: (H, W) uint8 -> (one blob per connected component of ink not touching the frame's edge and at
     least `min_size` pixels wide or tall, (P, 2) int32 the boundary points (outer and holes) of the components
     that do touch the edge)."""
+    blobs, edge, _ = find_components(mask, min_size)
+    return blobs, edge
+
+
+def find_components(mask: np.ndarray, min_size: float = 0) -> tuple[list[Blob], np.ndarray, np.ndarray]:
+    """``find_blobs``, and (M, 4) int the boxes (x, y, w, h) of all the components, specks and those touching
+    the edge included (a blob alone in its box has no other ink there: see ``own_inks``)."""
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     if not contours:
-        return [], np.zeros((0, 2), np.int32)
-    height, width = mask.shape
-    parents = hierarchy[0, :, 3]
-    outer = np.flatnonzero(parents < 0)
-    x, y, w, h = np.array([cv2.boundingRect(contours[i]) for i in outer]).T
-    touches = (x == 0) | (y == 0) | (x + w == width) | (y + h == height)
-    blobs = [Blob((int(x[k]), int(y[k]), int(w[k]), int(h[k])), (contours[outer[k]],))
-             for k in np.flatnonzero(~touches & (np.maximum(w, h) >= min_size))]
-    component = np.where(parents < 0, np.arange(len(contours)), parents)  # a hole belongs to its outer contour
-    touching = np.zeros(len(contours), bool)
-    touching[outer[touches]] = True
-    on_edge = np.flatnonzero(touching[component])
-    edge = np.concatenate([contours[i][:, 0] for i in on_edge]) if on_edge.size else np.zeros((0, 2), np.int32)
-    return blobs, edge
+        return [], np.zeros((0, 2), np.int32), np.zeros((0, 4), np.int64)
+    parents = hierarchy[0, :, 3]  # -1 for a component's outer contour (one inside another's hole too)
+    points = np.concatenate(contours).reshape(-1, 2)  # (P, 2) x, y: the contours one after the other
+    boxes, kept, edge = np.empty((len(contours), 4), np.int64), np.empty(len(contours), np.int64), np.empty_like(points)
+    n_kept, n_edge = _sort_contours(points, np.array([len(contour) for contour in contours]), parents,
+                                    mask.shape, min_size, boxes, kept, edge)
+    # tolist() turns the boxes into Python ints in one call (a Blob's box is a tuple of ints)
+    blobs = [Blob(tuple(box), (contours[i],)) for i, box in zip(kept[:n_kept].tolist(), boxes[kept[:n_kept]].tolist())]
+    return blobs, edge[:n_edge], boxes[parents < 0]
+
+
+@kernel
+def _sort_contours(points, lengths, parents, shape, min_size, boxes, kept, edge):
+    """The bookkeeping of ``find_components``, in one pass over the contours instead of a dozen NumPy calls and
+    a cv2.boundingRect per contour. points: (P, 2) int32, contour i's lengths[i] points after the previous
+    contours'; parents: (K,) int, -1 for outer contours, else the outer contour a hole belongs to; shape:
+    the mask's (H, W). Outputs: boxes (K, 4) the contours' bounding boxes (x, y, w, h); kept[:returned
+    n_kept] the outer contours to make blobs of; edge[:returned n_edge] the points of the components touching
+    the frame's edge, in order (see ``find_blobs``)."""
+    height, width = shape
+    starts = np.zeros(len(lengths) + 1, np.int64)
+    for i in range(len(lengths)):
+        starts[i + 1] = starts[i] + lengths[i]
+        x0, y0 = points[starts[i], 0], points[starts[i], 1]
+        x1, y1 = x0, y0
+        for p in range(starts[i], starts[i + 1]):
+            x0, x1 = min(x0, points[p, 0]), max(x1, points[p, 0])
+            y0, y1 = min(y0, points[p, 1]), max(y1, points[p, 1])
+        boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3] = x0, y0, x1 - x0 + 1, y1 - y0 + 1
+    touches = np.zeros(len(lengths), np.bool_)
+    n_kept = 0
+    for i in range(len(lengths)):
+        if parents[i] < 0:
+            x, y, w, h = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
+            touches[i] = x == 0 or y == 0 or x + w == width or y + h == height
+            if not touches[i] and max(w, h) >= min_size:
+                kept[n_kept] = i
+                n_kept += 1
+    n_edge = 0
+    for i in range(len(lengths)):
+        if touches[i if parents[i] < 0 else parents[i]]:  # a hole goes with its outer contour
+            for p in range(starts[i], starts[i + 1]):
+                edge[n_edge, 0], edge[n_edge, 1] = points[p, 0], points[p, 1]
+                n_edge += 1
+    return n_kept, n_edge
 
 
 def own_ink(mask: np.ndarray, blob: Blob) -> np.ndarray:
@@ -84,6 +128,26 @@ def own_ink(mask: np.ndarray, blob: Blob) -> np.ndarray:
     inside = np.zeros((h, w), np.uint8)
     cv2.drawContours(inside, list(blob.contours), -1, 255, cv2.FILLED, offset=(-x, -y))
     return cv2.bitwise_and(inside, mask[y:y + h, x:x + w]) > 0
+
+
+def own_inks(mask: np.ndarray, blobs: list[Blob], component_boxes: np.ndarray) -> list[np.ndarray]:
+    """``own_ink`` of each blob; component_boxes: (M, 4) the boxes of all the mask's components (see
+    ``find_components``).
+
+    A blob of one piece whose box no other component's box overlaps has no one else's ink in its box: its own
+    ink is all the ink there, and drawing its contour (the costly part, ~0.1 us per outline point) is skipped.
+    (The filled contour holds every pixel of its component: OpenCV draws the outline itself, then fills inside.)
+    """
+    boxes = np.array([blob.box for blob in blobs]).reshape(-1, 4)[:, None]  # (N, 1, 4) against (M, 4)
+    x, y, w, h = (boxes[..., k] for k in range(4))
+    cx, cy, cw, ch = component_boxes.T
+    overlapping = np.count_nonzero((cx < x + w) & (x < cx + cw) & (cy < y + h) & (y < cy + ch), axis=1)
+    inks = []
+    for blob, others in zip(blobs, overlapping.tolist()):
+        x, y, w, h = blob.box
+        alone = len(blob.contours) == 1 and others == 1  # its own box is the one overlapping
+        inks.append(mask[y:y + h, x:x + w] > 0 if alone else own_ink(mask, blob))
+    return inks
 
 
 def outline(blob: Blob) -> np.ndarray:
@@ -112,17 +176,28 @@ def fragment_gaps(boxes: np.ndarray, digit_height: float, min_height: float) -> 
     MERGE_Y_GAP typical heights), together no taller than MERGE_MAX_HEIGHT typical digits and not too wide;
     at least one of them is digit-sized (two specks do not make a digit).
     """
-    x0, y0, w, h = (boxes[:, k, None].astype(np.float64) for k in range(4))
-    x1, y1 = x0 + w, y0 + h
-    x_overlap = np.minimum(x1, x1.T) - np.maximum(x0, x0.T)
-    top, bottom = np.minimum(y0, y0.T), np.maximum(y1, y1.T)
-    y_gap = np.maximum(y0, y0.T) - np.minimum(y1, y1.T)
-    joint_w, joint_h = np.maximum(x1, x1.T) - np.minimum(x0, x0.T), bottom - top
-    pairs = ((x_overlap >= MERGE_X_OVERLAP * np.minimum(w, w.T)) & (y_gap < MERGE_Y_GAP * digit_height)
-             & (joint_h <= MERGE_MAX_HEIGHT * digit_height) & (joint_w <= MAX_WIDTH_RATIO * joint_h)
-             & (np.maximum(h, h.T) >= min_height))
-    np.fill_diagonal(pairs, False)
-    return np.where(pairs, y_gap, np.inf)
+    gaps = np.empty((len(boxes), len(boxes)))
+    _fragment_gaps(np.asarray(boxes, np.float64).reshape(-1, 4), float(digit_height), float(min_height), gaps)
+    return gaps
+
+
+@kernel
+def _fragment_gaps(boxes, digit_height, min_height, gaps):
+    """``fragment_gaps`` into gaps (N, N) float64; boxes: (N, 4) float64. A kernel: with NumPy the 30-odd
+    array operations on (N, N) pairs cost ~60 us, for a few dozen blobs."""
+    n = boxes.shape[0]
+    for i in range(n):
+        x0, y0, w, h = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
+        for j in range(n):
+            other_x0, other_y0, other_w, other_h = boxes[j, 0], boxes[j, 1], boxes[j, 2], boxes[j, 3]
+            x_overlap = min(x0 + w, other_x0 + other_w) - max(x0, other_x0)
+            y_gap = max(y0, other_y0) - min(y0 + h, other_y0 + other_h)
+            joint_w = max(x0 + w, other_x0 + other_w) - min(x0, other_x0)
+            joint_h = max(y0 + h, other_y0 + other_h) - min(y0, other_y0)
+            pieces = (i != j and x_overlap >= MERGE_X_OVERLAP * min(w, other_w) and y_gap < MERGE_Y_GAP * digit_height
+                      and joint_h <= MERGE_MAX_HEIGHT * digit_height and joint_w <= MAX_WIDTH_RATIO * joint_h
+                      and max(h, other_h) >= min_height)
+            gaps[i, j] = y_gap if pieces else np.inf
 
 
 def merge_fragments(blobs: list[Blob], min_height: float) -> list[Blob]:
@@ -143,6 +218,18 @@ def merge_fragments(blobs: list[Blob], min_height: float) -> list[Blob]:
 
 def rejection_reason(box: Box, ink: int, frame_shape: tuple[int, int]) -> str | None:
     """Why a blob (box, ink pixels) in a frame of (H, W) cannot be a handwritten digit; None if it can."""
+    reason = box_rejection_reason(box, frame_shape)
+    if reason is not None:
+        return reason
+    x, y, w, h = box
+    fill = ink / float(w * h)
+    if fill < MIN_FILL or (fill > MAX_FILL and w >= 0.35 * h):  # a "1" can be solid
+        return "not strokes"
+    return None
+
+
+def box_rejection_reason(box: Box, frame_shape: tuple[int, int]) -> str | None:
+    """The reasons of ``rejection_reason`` told by the box (x, y, w, h) alone, without counting the ink."""
     x, y, w, h = box
     frame_h, frame_w = frame_shape
     if x <= BORDER_MARGIN or y <= BORDER_MARGIN or x + w >= frame_w - BORDER_MARGIN \
@@ -154,9 +241,6 @@ def rejection_reason(box: Box, ink: int, frame_shape: tuple[int, int]) -> str | 
         return "too tall"
     if w > MAX_WIDTH_RATIO * h:
         return "too wide"
-    fill = ink / float(w * h)
-    if fill < MIN_FILL or (fill > MAX_FILL and w >= 0.35 * h):  # a "1" can be solid
-        return "not strokes"
     return None
 
 
@@ -168,11 +252,16 @@ def is_plausible_digit(box: Box, ink_area: float, frame_shape: tuple[int, int]) 
 def near_edge(edge_points: np.ndarray, box: Box, reach: float) -> bool:
     """Whether ink touching the frame's edge (a desk, a shadow, the page's rim; given by its boundary points
     (P, 2)) comes within `reach` pixels of the box: slivers just off such a region belong to it."""
+    return bool(near_edges(edge_points, np.array([box]), reach)[0])
+
+
+def near_edges(edge_points: np.ndarray, boxes: np.ndarray, reach: float) -> np.ndarray:
+    """``near_edge`` for N boxes (N, 4) at once -> (N,) bool."""
     if len(edge_points) == 0:
-        return False
-    x, y, w, h = box
+        return np.zeros(len(boxes), bool)
+    x, y, w, h = boxes.T[:, :, None]  # each (N, 1), against the points along the last axis
     px, py = edge_points[:, 0], edge_points[:, 1]
-    return bool(np.any((px >= x - reach) & (px < x + w + reach) & (py >= y - reach) & (py < y + h + reach)))
+    return np.any((px >= x - reach) & (px < x + w + reach) & (py >= y - reach) & (py < y + h + reach), axis=1)
 
 
 def edge_step(soft: np.ndarray, blob: Blob) -> float:
@@ -183,9 +272,29 @@ def edge_step(soft: np.ndarray, blob: Blob) -> float:
     On the synthetic benchmark, in focus, pen strokes step by 0.5-0.6 of their darkness, still 0.2-0.3 when
     blurred by a Gaussian of 3.5 px; shadows and page shading by 0.1-0.15 (see ``is_pen_edge``).
     """
-    step = cv2.morphologyEx(soft, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    x, y = outline(blob).T
-    return quantile(step[y, x], 0.5)
+    height, width = soft.shape
+    points = outline(blob).astype(np.int32)
+    steps = np.zeros(1)
+    _outline_steps(np.ascontiguousarray(soft), np.array([[0, 0, width, height]]), points, np.array([len(points)]),
+                   steps)
+    return float(steps[0])
+
+
+def blob_tones(darkness: np.ndarray, blobs: list[Blob]) -> tuple[np.ndarray, np.ndarray]:
+    """darkness: (H, W) uint8; N blobs with their ink (``own_ink``) -> ((N,) float the darkness of each blob's
+    ink (its 90th percentile), (N,) float the ``edge_step`` of each).
+
+    Both in one kernel call each: on crops of a few thousand pixels NumPy's and OpenCV's call overhead, a
+    dozen calls per blob, cost far more than the arithmetic.
+    """
+    boxes = np.array([blob.box for blob in blobs])
+    own = np.concatenate([blob.ink.ravel() for blob in blobs])
+    points = np.concatenate([contour for blob in blobs for contour in blob.contours])[:, 0]
+    lengths = np.array([sum(map(len, blob.contours)) for blob in blobs])  # outline points per blob
+    levels, steps = np.zeros(len(blobs)), np.zeros(len(blobs))
+    _ink_levels(darkness, boxes, own, 0.9, levels)
+    _outline_steps(darkness, boxes, points, lengths, steps)
+    return levels, steps
 
 
 def is_pen_edge(level: float, step: float) -> bool:
@@ -208,24 +317,27 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> li
     page edge, show-through), or their edges soft for their darkness (shadows; see ``is_pen_edge``).
     """
     min_height = max(MIN_HEIGHT_PX, MIN_HEIGHT * min(mask.shape))
-    blobs, edge_points = find_blobs(mask, SPECK * min_height)
+    blobs, edge_points, component_boxes = find_components(mask, SPECK * min_height)
     tallest = sorted(blobs, key=lambda blob: -blob.box[3])[:MAX_BLOBS]
     blobs = merge_fragments(tallest, min_height)
     if len(blobs) >= 3:
         height = typical_height(blobs, min_height)
         blobs = [b for b in blobs if MIN_TYPICAL_HEIGHT * height <= b.box[3] <= MAX_TYPICAL_HEIGHT * height]
     reach = EDGE_REACH * min(mask.shape)
-    blobs = [blob for blob in blobs if not near_edge(edge_points, blob.box, reach)]
-    blobs = [Blob(blob.box, blob.contours, own_ink(mask, blob)) for blob in blobs]
+    if blobs:
+        near = near_edges(edge_points, np.array([blob.box for blob in blobs]), reach)
+        blobs = [blob for blob, near_it in zip(blobs, near.tolist()) if not near_it]
+    # What the box alone rules out first: finding a blob's own ink (drawing its contours) costs more.
+    blobs = [blob for blob in blobs if box_rejection_reason(blob.box, mask.shape) is None]
+    blobs = [Blob(blob.box, blob.contours, ink) for blob, ink in zip(blobs, own_inks(mask, blobs, component_boxes))]
     blobs = [blob for blob in blobs
              if rejection_reason(blob.box, int(np.count_nonzero(blob.ink)), mask.shape) is None]
     if darkness is not None and blobs:
-        softs = [darkness[y:y + h, x:x + w] for x, y, w, h in (blob.box for blob in blobs)]
-        levels = [quantile(soft[blob.ink], 0.9) for soft, blob in zip(softs, blobs)]
+        levels, steps = (values.tolist() for values in blob_tones(darkness, blobs))
         page = quantile(np.array(levels), 0.5) if len(blobs) >= 3 else 0.0
         limit = max(FAINT_INK * page, MIN_INK_DARKNESS * 255)
-        blobs = [blob for blob, soft, level in zip(blobs, softs, levels)
-                 if level >= limit and is_pen_edge(level, edge_step(soft, blob))]
+        blobs = [blob for blob, level, step in zip(blobs, levels, steps)
+                 if level >= limit and is_pen_edge(level, step)]
     return sorted(blobs, key=lambda blob: (blob.box[1], blob.box[0]))
 
 
@@ -282,3 +394,67 @@ def digit_ink(mask: np.ndarray, blob: Blob, darkness: np.ndarray | None = None) 
     gain = 255.0 / max(core - floor, 1.0)
     scaled = cv2.addWeighted(soft, gain, soft, 0.0, -gain * floor)  # (soft - floor) * gain, saturated to 0-255
     return cv2.bitwise_and(scaled, cv2.dilate(ink, np.ones((3, 3), np.uint8)))
+
+
+@kernel
+def _ink_levels(darkness, boxes, own, q, levels):
+    """levels[i] = the q-quantile of the darkness on blob i's own ink, as ``normalize.quantile`` takes it.
+
+    darkness: (H, W) uint8; boxes: (N, 4) int (x, y, w, h); own: the blobs' own ink ((h, w) bool each),
+    flattened one after the other; levels (output): (N,) float64.
+    """
+    start = 0
+    for i in range(boxes.shape[0]):
+        x, y, w, h = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
+        ink = own[start:start + h * w].reshape((h, w))
+        counts = np.zeros(256, np.int64)  # darkness is uint8: a histogram sorts it in one pass
+        for row in range(h):
+            for col in range(w):
+                if ink[row, col]:
+                    counts[darkness[y + row, x + col]] += 1
+        levels[i] = _histogram_quantile(counts, q)
+        start += h * w
+
+
+@kernel
+def _outline_steps(darkness, boxes, points, lengths, steps):
+    """steps[i] = the median morphological gradient (3x3 max - min) of the darkness on blob i's outline points,
+    each neighbourhood cut to the blob's box: ``cv2.morphologyEx(crop, MORPH_GRADIENT)`` of the box's crop
+    ignores what lies outside the crop.
+
+    darkness: (H, W) uint8; boxes: (N, 4) int (x, y, w, h); points: (P, 2) int32 (x, y) in darkness, the
+    blobs' outlines one after the other, lengths[i] points for blob i; steps (output): (N,) float64.
+    """
+    start = 0
+    for i in range(boxes.shape[0]):
+        x0, y0 = boxes[i, 0], boxes[i, 1]
+        x1, y1 = x0 + boxes[i, 2] - 1, y0 + boxes[i, 3] - 1  # the box's last column and row
+        counts = np.zeros(256, np.int64)
+        for p in range(start, start + lengths[i]):
+            x, y = points[p, 0], points[p, 1]
+            high, low = 0, 255
+            for row in range(y - 1, y + 2):
+                for col in range(x - 1, x + 2):
+                    if y0 <= row <= y1 and x0 <= col <= x1:  # (loops of a constant 3 compile to faster code)
+                        high = max(high, darkness[row, col])
+                        low = min(low, darkness[row, col])
+            counts[high - low] += 1
+        steps[i] = _histogram_quantile(counts, 0.5)
+        start += lengths[i]
+
+
+@kernel
+def _histogram_quantile(counts, q):
+    """The q-quantile of the values a histogram counts (counts: (256,), counts[v] = how many times v occurs), as
+    ``normalize.quantile`` takes it: the value at rank round(q * (n - 1)) in sorted order; 0 if there are none.
+    (Numba's round, like Python's, rounds halves to even.)"""
+    n = counts.sum()
+    if n == 0:
+        return 0
+    rank = round(q * (n - 1))
+    seen = 0
+    for value in range(256):
+        seen += counts[value]
+        if seen > rank:
+            return value
+    return 255

@@ -45,3 +45,13 @@ def test_dark_ink_on_white_becomes_white_on_black_before_normalizing():
 def test_float_input_and_empty_input():
     np.testing.assert_allclose(normalize_digit(ring(8).astype(np.float32) / 255), normalize_digit(ring(8)), atol=1e-2)
     np.testing.assert_array_equal(normalize_digit(np.zeros((30, 20), np.uint8)), np.zeros((28, 28)))
+
+
+def test_a_straight_one_is_not_lost():
+    # Fitted into 20x20, a straight "1" is 2 pixels wide: an (N, 2) array, which cv2.moments takes for N points
+    # (area 0) and centring by mass returned an empty image for.
+    bar = np.zeros((140, 40), np.uint8)
+    bar[20:120, 15:25] = 255
+    digit = normalize_digit(bar)
+    assert digit.max() > 0.9
+    np.testing.assert_allclose(centre_of_mass(digit), (14, 14), atol=0.1)

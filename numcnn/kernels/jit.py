@@ -27,7 +27,7 @@ kernel = numba.njit(**JIT_OPTIONS)
 
 
 class _AnnounceCompile(event.Listener):
-    """Prints one line when Numba starts compiling a numcnn kernel, once per process.
+    """Prints one line when Numba starts compiling a kernel of numcnn (or of its recognizer), once per process.
 
     Numba fires ``numba:compile`` only when it found no usable machine code in its cache, just before it
     compiles; so the message appears exactly when there is a wait, and never on a warm cache.
@@ -38,7 +38,7 @@ class _AnnounceCompile(event.Listener):
     def on_start(self, ev: event.Event) -> None:
         dispatcher = ev.data["dispatcher"]
         module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
-        if not self.announced and module.startswith("numcnn."):
+        if not self.announced and module.startswith(("numcnn.", "recognizer.")):
             _AnnounceCompile.announced = True
             print("numcnn: compiling kernels, once per install (a few seconds)...", file=sys.stderr, flush=True)
 
