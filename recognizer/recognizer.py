@@ -10,8 +10,9 @@ frame -> gray -> working-size copy (640 px long) -> ink mask (``preprocess``) ->
 28x28 MNIST-style images (``normalize``; all digits in one kernel call: ``kernels``) -> one batch through the
 network -> rows (``rows``).
 The network gets [0, 1] images, white on black; its own first layer applies the training set's mean and
-standard deviation (stored in the model file). Only when a wide blob cannot be read is a second, small batch
-sent: the ways to cut it into two digits written touching (``segment.split_options``, ``choose_cuts``).
+standard deviation (stored in the model file). Only for a wide blob that cannot be read, or one as tall as two
+rows of its neighbours, is a second, small batch sent: the ways to cut it into two digits written touching
+(``segment.split_options``, ``rows.row_cuts``, ``choose_cuts``).
 """
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ import numpy as np
 import numcnn
 from recognizer.kernels import digit_images
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
-from recognizer.rows import read_rows
-from recognizer.segment import Blob, find_digit_blobs, split_options
+from recognizer.rows import read_rows, row_cuts
+from recognizer.segment import Blob, cut_across, find_digit_blobs, split_options
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
 WORKING_SIZE = 640        # frames are processed with their longer side this many pixels long
@@ -92,23 +93,41 @@ class Recognizer:
         blobs = find_digit_blobs(mask, darkness)
         images = self._normalize(mask, darkness, blobs)
         probs = self._predict(images)
-        # A wide blob the network cannot read may be two digits written touching: read its possible cuts too.
-        options = [split_options(mask, blob) if p.max() < self.min_confidence else [] for blob, p in zip(blobs, probs)]
+        options, doubtful = self._cut_options(mask, blobs, probs)
         pieces = [piece for pairs in options for pair in pairs for piece in pair]
         if pieces:
             piece_images = self._normalize(mask, darkness, pieces)
             images = np.concatenate([images, piece_images])
             probs = np.concatenate([probs, self._predict(piece_images)])
-            blobs, images, probs = choose_cuts(blobs, options, images, probs, self.min_confidence)
+            blobs, images, probs = choose_cuts(blobs, options, doubtful, images, probs, self.min_confidence)
         boxes = [blob.box for blob in blobs]
         digits = [self._digit(box, p, scale, gray.shape) for box, p in zip(boxes, probs)]
         return FrameResult(digits=digits, lines=read_rows(digits), mask=_to_frame_size(mask, gray.shape),
                            digit_images=images)
 
+    def _cut_options(self, mask: np.ndarray, blobs: list[Blob],
+                     probs: np.ndarray) -> tuple[list[list[tuple[Blob, Blob]]], list[bool]]:
+        """Ways to cut each blob into two digits, and whether the blob is in doubt as one digit.
+
+        A blob as tall as two rows of its neighbours may hold a digit of each, touching (``rows.row_cuts``): it
+        is cut there if both pieces read well, however it reads whole. A wide blob the network cannot read may
+        be two digits written touching side by side: its cuts (``segment.split_options``) are read too.
+        """
+        options, doubtful = [], []
+        for blob, p, cut in zip(blobs, probs, row_cuts([blob.box for blob in blobs])):
+            if cut is not None:
+                options.append(cut_across(mask, blob, cut))
+                doubtful.append(True)
+            else:
+                unreadable = bool(p.max() < self.min_confidence)
+                options.append(split_options(mask, blob) if unreadable else [])
+                doubtful.append(unreadable)
+        return options, doubtful
+
     @staticmethod
     def _normalize(mask: np.ndarray, darkness: np.ndarray, blobs: list[Blob]) -> np.ndarray:
-        """The blobs' ink as MNIST-style images: (N, 28, 28) float32, all in one kernel call (``kernels``); the
-        same as ``normalize_digit(digit_ink(mask, blob, darkness))`` for each blob, ~10x faster."""
+        """The blobs' ink as MNIST-style images: (N, 28, 28) float32, all in one kernel call (``kernels``): what
+        ``normalize_digit(digit_ink(mask, blob, darkness))`` gives for each blob, without ~25 calls per blob."""
         return digit_images(mask, darkness, blobs)
 
     def _predict(self, images: np.ndarray) -> np.ndarray:
@@ -127,14 +146,14 @@ class Recognizer:
         return Digit(box=frame_box, digit=digit, confidence=confidence, probs=probs.astype(np.float32))
 
 
-def choose_cuts(blobs: list[Blob], options: list[list[tuple[Blob, Blob]]], images: np.ndarray,
-                probs: np.ndarray, min_confidence: float) -> tuple[list[Blob], np.ndarray, np.ndarray]:
-    """Decide which wide blobs are two digits written touching.
+def choose_cuts(blobs: list[Blob], options: list[list[tuple[Blob, Blob]]], doubtful: list[bool],
+                images: np.ndarray, probs: np.ndarray, min_confidence: float) -> tuple[list[Blob], np.ndarray, np.ndarray]:
+    """Decide which blobs are two digits.
 
-    blobs: the N candidates; options[i]: ways to cut blob i in two (see ``segment.split_options``); images (M, 28, 28)
-    and probs (M, 10): the N blobs first, then both pieces of every option, in order. A blob is replaced by the
-    pieces of its best cut only when the network cannot read the whole blob (confidence below
-    ``min_confidence``) but reads both pieces at least that confidently: a wide digit read well stays whole.
+    blobs: the N candidates; options[i]: ways to cut blob i in two (see ``Recognizer._cut_options``);
+    doubtful[i]: whether blob i is in doubt as one digit; images (M, 28, 28) and probs (M, 10): the N blobs
+    first, then both pieces of every option, in order. A doubtful blob is replaced by the pieces of its best
+    cut when the network reads both pieces at least ``min_confidence``: a wide digit read well stays whole.
     Returns the final (blobs, images (K, 28, 28), probs (K, 10)).
     """
     keep: list[int] = []
@@ -143,8 +162,7 @@ def choose_cuts(blobs: list[Blob], options: list[list[tuple[Blob, Blob]]], image
         first_pieces = range(next_piece, next_piece + 2 * len(pairs), 2)
         next_piece += 2 * len(pairs)
         surest = max(first_pieces, key=lambda k: probs[k:k + 2].max(axis=1).min(), default=None)
-        if (surest is not None and probs[i].max() < min_confidence
-                and probs[surest:surest + 2].max(axis=1).min() >= min_confidence):
+        if surest is not None and doubtful[i] and probs[surest:surest + 2].max(axis=1).min() >= min_confidence:
             keep += [surest, surest + 1]
         else:
             keep.append(i)

@@ -15,6 +15,8 @@ ROW_OVERLAP = 0.5  # fraction of the smaller height two digits of one row share 
 MAX_TILT = np.tan(np.radians(30))  # rows tilted more than 30 degrees are not looked for
 TILT_AGREEMENT = np.radians(5)     # neighbours this close to the median direction agree on the tilt...
 TILT_MIN_PAIRS = 3                 # ...and the tilt is used when at least this many (and half of them) do
+ROW_NEIGHBOURS = 3.0  # digits within this many heights of a blob, side to side, tell which rows it spans...
+TWO_ROWS = 1.5        # ...and a blob this many times as tall as them may be one digit of each row, touching
 
 
 class BoxedDigit(Protocol):
@@ -77,6 +79,33 @@ def group_rows(boxes: Sequence[tuple[int, int, int, int]]) -> list[list[int]]:
         else:
             best.append(i)
     return sorted(rows, key=lambda row: sum(boxes[j][1] + boxes[j][3] / 2 for j in row) / len(row))
+
+
+def row_cuts(boxes: Sequence[tuple[int, int, int, int]]) -> list[int | None]:
+    """For each blob (boxes (x, y, w, h)), where to cut it if it holds a digit of each of two neighbouring
+    rows, written touching (or joined across a ruled line): a row offset from the box's top, else None.
+
+    The other blobs show the rows (all boxes turned level with the rows' tilt first): a blob spans two when,
+    among the blobs near it side to side, some have their centres in its upper half and some in its lower
+    half, the upper ones end above where the lower ones begin, and it is at least TWO_ROWS times as tall as
+    they are. The cut goes midway between the upper row's bottom and the lower row's top (medians).
+    """
+    heights = [box[3] for box in boxes]
+    cuts: list[int | None] = [None] * len(boxes)
+    if len(boxes) < 3 or max(heights) < TWO_ROWS * min(heights):  # the usual page: no blob is tall enough
+        return cuts
+    x, y, w, h = np.array(level_boxes(boxes, rows_tilt(boxes))).T
+    centre_x, centre_y = x + w / 2, y + h / 2
+    for i in np.flatnonzero(h >= TWO_ROWS * h.min()):
+        near = ((np.abs(centre_x - centre_x[i]) <= ROW_NEIGHBOURS * h[i]) & (centre_y > y[i])
+                & (centre_y < y[i] + h[i]) & (h * TWO_ROWS <= h[i]))
+        upper, lower = near & (centre_y < centre_y[i]), near & (centre_y >= centre_y[i])
+        if upper.any() and lower.any():
+            upper_bottom, lower_top = np.median((y + h)[upper]), np.median(y[lower])
+            if upper_bottom <= lower_top + 0.1 * np.median(h[near]):  # rows that overlap are one row
+                cut = int(round((upper_bottom + lower_top) / 2 - y[i]))
+                cuts[i] = cut if 2 <= cut <= h[i] - 2 else None
+    return cuts
 
 
 def read_rows(digits: Sequence[BoxedDigit]) -> list[str]:

@@ -376,6 +376,25 @@ def piece(own: np.ndarray, blob: Blob, left: int, right: int) -> Blob | None:
     return Blob((x + left, y + int(rows[0]), right - left, int(rows[-1] - rows[0] + 1)), blob.contours)
 
 
+def cut_across(mask: np.ndarray, blob: Blob, cut: int) -> list[tuple[Blob, Blob]]:
+    """A blob cut along row `cut` of its box: [(upper piece, lower piece)], each shrunk to its ink, or [] if
+    a piece has no ink. For a blob holding a digit of each of two rows, touching (see ``rows.row_cuts``)."""
+    own = own_ink(mask, blob)
+    upper, lower = piece_across(own, blob, 0, cut), piece_across(own, blob, cut, blob.box[3])
+    return [(upper, lower)] if upper is not None and lower is not None else []
+
+
+def piece_across(own: np.ndarray, blob: Blob, top: int, bottom: int) -> Blob | None:
+    """The part of a blob in its box's rows top..bottom (own: (h, w) bool, its ink), shrunk to its ink."""
+    part = own[top:bottom]
+    rows, columns = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
+    if rows.size < 2:
+        return None
+    x, y = blob.box[:2]
+    return Blob((x + int(columns[0]), y + top + int(rows[0]), int(columns[-1] - columns[0] + 1),
+                 int(rows[-1] - rows[0] + 1)), blob.contours)
+
+
 def digit_ink(mask: np.ndarray, blob: Blob, darkness: np.ndarray | None = None) -> np.ndarray:
     """The ink of one digit, white on black: (h, w) uint8 crop at the blob's box.
 

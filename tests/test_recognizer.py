@@ -51,16 +51,20 @@ def clean_page(mnist_test, rows: list[str], recognizer) -> np.ndarray:
     """Big MNIST test digits drawn dark on white, one row per string: (480, 640, 3) uint8.
     Each digit is the first test image of its class the model reads confidently on its own, so this checks the
     pipeline (mask, boxes, normalization, rows), not the network."""
+    return page_of(mnist_test, [(char, 60 + 180 * r, 80 + 130 * c) for r, row in enumerate(rows)
+                                for c, char in enumerate(row)], recognizer)
+
+
+def page_of(mnist_test, placed: list[tuple[str, int, int]], recognizer) -> np.ndarray:
+    """Like ``clean_page``, each digit (char, top, left) where it is placed (112x112 pixels)."""
     images, labels = mnist_test
     page = np.full((480, 640), 255, np.uint8)
-    for r, row in enumerate(rows):
-        for c, char in enumerate(row):
-            candidates = np.flatnonzero(labels == int(char))[:50]
-            probs = recognizer.model.predict_proba(images[candidates, None].astype(np.float32) / 255)
-            image = images[candidates[int(np.argmax(probs[:, int(char)]))]]
-            big = np.kron(255 - image, np.ones((4, 4), np.uint8))  # 112x112, dark ink on white
-            top, left = 60 + 180 * r, 80 + 130 * c
-            page[top:top + 112, left:left + 112] = np.minimum(page[top:top + 112, left:left + 112], big)
+    for char, top, left in placed:
+        candidates = np.flatnonzero(labels == int(char))[:50]
+        probs = recognizer.model.predict_proba(images[candidates, None].astype(np.float32) / 255)
+        image = images[candidates[int(np.argmax(probs[:, int(char)]))]]
+        big = np.kron(255 - image, np.ones((4, 4), np.uint8))  # 112x112, dark ink on white
+        page[top:top + 112, left:left + 112] = np.minimum(page[top:top + 112, left:left + 112], big)
     return np.dstack([page] * 3)
 
 
@@ -69,6 +73,15 @@ def test_a_clean_page_is_read_row_by_row(recognizer, mnist):
     result = recognizer.process(frame)
     assert result.lines == ["314", "27"]
     assert all(d.digit is not None and d.confidence >= recognizer.min_confidence for d in result.digits)
+
+
+def test_digits_of_two_rows_that_touch_are_read_in_their_rows(recognizer, mnist):
+    """Rows written close together: the 4 reaches down into the 2 under it (one blob, two rows tall)."""
+    upper, lower = [("3", 40, 80), ("1", 40, 210), ("4", 40, 340)], [("2", 112, 340), ("7", 112, 470)]
+    frame = page_of(mnist[1], upper + lower, recognizer)
+    count, _ = cv2.connectedComponents((frame[:, :, 0] < 128).astype(np.uint8))
+    assert count - 1 < 5, "the test needs touching digits: fewer blobs than digits"
+    assert recognizer.process(frame).lines == ["314", "27"]
 
 
 @pytest.mark.parametrize("digit", ["1", "4", "7"])
@@ -126,15 +139,17 @@ def one_hot(digit: int, confidence: float) -> np.ndarray:
     return probs
 
 
-def test_choose_cuts_splits_only_an_unreadable_blob_whose_pieces_are_read():
+def test_choose_cuts_splits_only_a_doubtful_blob_whose_pieces_are_read():
     whole, wide = Blob((0, 0, 20, 30), ()), Blob((40, 0, 50, 30), ())
     cut_a = (Blob((40, 0, 20, 30), ()), Blob((60, 0, 30, 30), ()))
     cut_b = (Blob((40, 0, 25, 30), ()), Blob((65, 0, 25, 30), ()))
     images = np.zeros((6, 28, 28), np.float32)
     probs = np.stack([one_hot(3, 0.99), one_hot(8, 0.3),                        # the two blobs
                       one_hot(0, 0.9), one_hot(1, 0.4), one_hot(0, 0.95), one_hot(0, 0.97)])  # cut a, cut b
-    blobs, _, chosen = choose_cuts([whole, wide], [[], [cut_a, cut_b]], images, probs, 0.5)
+    blobs, _, chosen = choose_cuts([whole, wide], [[], [cut_a, cut_b]], [False, True], images, probs, 0.5)
     assert blobs == [whole, *cut_b] and chosen.argmax(axis=1).tolist() == [3, 0, 0]
-    probs[1] = one_hot(8, 0.9)  # the network reads the wide blob: it stays whole
-    blobs, _, _ = choose_cuts([whole, wide], [[], [cut_a, cut_b]], images, probs, 0.5)
+    blobs, _, _ = choose_cuts([whole, wide], [[], [cut_a, cut_b]], [False, False], images, probs, 0.5)
+    assert blobs == [whole, wide]  # not in doubt (read well whole, or not as tall as two rows): stays whole
+    probs[4] = one_hot(0, 0.45)  # the best cut has a piece the network cannot read: stays whole
+    blobs, _, _ = choose_cuts([whole, wide], [[], [cut_a, cut_b]], [False, True], images, probs, 0.5)
     assert blobs == [whole, wide]

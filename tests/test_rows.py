@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from recognizer.rows import group_rows, read_rows, rows_tilt, vertical_overlap
+from recognizer.rows import group_rows, read_rows, row_cuts, rows_tilt, vertical_overlap
 
 
 @dataclass
@@ -64,3 +64,29 @@ def test_too_few_neighbours_give_no_tilt():
     # "58" above "9": the 9's nearest neighbour on its right is the 8 of the row above, at 40 degrees.
     digits = [Boxed((100, 100, 30, 50), 5), Boxed((150, 100, 30, 50), 8), Boxed((100, 170, 30, 50), 9)]
     assert rows_tilt([d.box for d in digits]) == 0.0 and read_rows(digits) == ["58", "9"]
+
+
+def row_of(top: int, height: int, lefts: list[int]) -> list[tuple[int, int, int, int]]:
+    return [(left, top, 20, height) for left in lefts]
+
+
+def test_a_blob_as_tall_as_two_rows_is_cut_between_them():
+    upper, lower = row_of(100, 30, [0, 30]), row_of(140, 30, [90, 120])
+    blob = (60, 100, 20, 70)  # the third digit of the upper row touching the first of the lower one
+    assert row_cuts(upper + [blob] + lower) == [None, None, 35, None, None]  # midway between 130 and 140
+
+
+def test_a_digit_of_one_row_is_not_cut():
+    row = row_of(100, 30, [0, 30, 90])
+    assert row_cuts(row + [(60, 98, 20, 34)]) == [None] * 4  # a little taller than its row
+    assert row_cuts(row + [(60, 90, 20, 60)]) == [None] * 4  # tall, but with only one row beside it
+
+
+def test_a_tall_digit_in_a_tilted_row_is_not_cut():
+    # Neighbours above its middle on the left and below on the right: one row, going down to the right.
+    row = [(0, 100, 20, 30), (30, 110, 20, 30), (90, 130, 20, 30), (120, 140, 20, 30)]
+    assert row_cuts(row + [(60, 100, 20, 70)]) == [None] * 5
+
+
+def test_too_few_blobs_no_cut():
+    assert row_cuts([]) == [] and row_cuts([(0, 0, 20, 70), (30, 0, 20, 30)]) == [None, None]
