@@ -7,6 +7,7 @@ is compared with its nearest member horizontally, so a row that bends a little s
 """
 from __future__ import annotations
 
+import math
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -46,15 +47,21 @@ def rows_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float:
     nearest = np.argmin(distance, axis=1)[has_neighbour]
     rows = np.flatnonzero(has_neighbour)
     angles = np.arctan2(dy[rows, nearest], dx[rows, nearest])
-    tilt = float(np.median(angles))
+    tilt = _median(angles)
     agreeing = np.count_nonzero(np.abs(angles - tilt) < TILT_AGREEMENT)
     # A few digits in short rows give too few neighbours, some of them in the next row: trust only a clear tilt.
     return tilt if agreeing >= max(TILT_MIN_PAIRS, len(angles) / 2) else 0.0
 
 
+def _median(values: np.ndarray) -> float:
+    """The median of a few values (np.median's overhead is ~0.1 ms, many times this whole sort)."""
+    ordered = np.sort(values)
+    return float(ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
+
+
 def level_boxes(boxes: Sequence[tuple[int, int, int, int]], tilt: float) -> list[tuple[float, float, int, int]]:
     """The boxes (x, y, w, h) with their centres turned by -tilt radians about the origin (sizes kept)."""
-    cos, sin = np.cos(tilt), np.sin(tilt)
+    cos, sin = math.cos(tilt), math.sin(tilt)  # Python floats: the row grouping's arithmetic stays cheap
     level = []
     for x, y, w, h in boxes:
         cx, cy = x + w / 2, y + h / 2
