@@ -7,8 +7,8 @@
 
 The stages (each a function in its own module, to call and look at alone):
 frame -> gray -> working-size copy (640 px long) -> ink mask (``preprocess``) -> digit blobs (``segment``) ->
-28x28 MNIST-style images (``normalize``; all digits in one kernel call: ``kernels``) -> one batch through the
-network -> rows (``rows``).
+28x28 MNIST-style images (``normalize``; all digits in one kernel call: ``segment.digit_images``) -> one batch
+through the network -> rows (``rows``).
 The network gets [0, 1] images, white on black; its own first layer applies the training set's mean and
 standard deviation (stored in the model file). Only for a wide blob that cannot be read, or one as tall as two
 rows of its neighbours, is a second, small batch sent: the ways to cut it into two digits written touching
@@ -24,10 +24,9 @@ import cv2
 import numpy as np
 
 import numcnn
-from recognizer.kernels import digit_images
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.rows import read_rows, row_cuts
-from recognizer.segment import Blob, cut_across, find_digit_blobs, split_options
+from recognizer.segment import Blob, cut_across, digit_images, find_digit_blobs, split_options
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
 WORKING_SIZE = 640        # frames are processed with their longer side this many pixels long
@@ -126,8 +125,9 @@ class Recognizer:
 
     @staticmethod
     def _normalize(mask: np.ndarray, darkness: np.ndarray, blobs: list[Blob]) -> np.ndarray:
-        """The blobs' ink as MNIST-style images: (N, 28, 28) float32, all in one kernel call (``kernels``): what
-        ``normalize_digit(digit_ink(mask, blob, darkness))`` gives for each blob, without ~25 calls per blob."""
+        """The blobs' ink as MNIST-style images: (N, 28, 28) float32, all in one kernel call
+        (``segment.digit_images``): what ``normalize_digit(digit_ink(mask, blob, darkness))`` gives for each
+        blob, without ~25 calls per blob."""
         return digit_images(mask, darkness, blobs)
 
     def _predict(self, images: np.ndarray) -> np.ndarray:

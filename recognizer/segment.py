@@ -3,6 +3,7 @@
     blobs = find_digit_blobs(mask, darkness)        # mask: (H, W) uint8, 255 = ink
     blobs[0].box                                    # (x, y, w, h) in mask pixels
     ink = digit_ink(mask, blobs[0], darkness)       # (h, w) uint8 crop, white on black, this digit only
+    images = digit_images(mask, darkness, blobs)    # (N, 28, 28) float32: each digit_ink, normalized
 
 A blob is a connected component of ink, found by its outer contour (``cv2.findContours``; RETR_CCOMP rather
 than RETR_EXTERNAL, so that digits inside the hole of a bigger blob, like a page inside the dark desk around
@@ -13,9 +14,10 @@ speck, not much larger or smaller than the page's handwriting, not a long thin l
 faint or soft-edged shading, and not cut by (or hugging) the frame's edge.
 
 The per-blob measures (the contours' boxes, the gaps between fragments, each blob's darkness and edge
-steepness) run in small Numba kernels, one call for all blobs: on crops of a few thousand pixels, the call
-overhead of a dozen NumPy and OpenCV calls per blob costs far more than the arithmetic. Each kernel's
-docstring names the NumPy or OpenCV steps it stands for.
+steepness) and the digits' normalization run in Numba kernels, one call for all blobs (``recognizer/kernels/``:
+``blobs.py``, ``digits.py``): on crops of a few thousand pixels, the call overhead of a dozen NumPy and OpenCV
+calls per blob costs far more than the arithmetic. ``recognizer.naive`` holds the NumPy and OpenCV code each
+kernel stands for, the readable reference.
 """
 from __future__ import annotations
 
@@ -24,8 +26,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from numcnn.kernels.jit import kernel
-from recognizer.normalize import quantile
+from recognizer.kernels import blobs as blob_kernels
+from recognizer.kernels import digits as digit_kernels
+from recognizer.normalize import DIGIT_BOX, INK_LEVEL, MAX_STROKE, MIN_STROKE, MNIST_CENTRE, MNIST_SIZE, quantile
 
 Box = tuple[int, int, int, int]
 
@@ -63,7 +66,7 @@ class Blob:
 def find_blobs(mask: np.ndarray, min_size: float = 0) -> tuple[list[Blob], np.ndarray]:
     """mask: (H, W) uint8 -> (one blob per connected component of ink not touching the frame's edge and at
     least `min_size` pixels wide or tall, (P, 2) int32 the boundary points (outer and holes) of the components
-    that do touch the edge)."""
+    that do touch the edge). Reference: ``naive.find_blobs``."""
     blobs, edge, _ = find_components(mask, min_size)
     return blobs, edge
 
@@ -77,47 +80,11 @@ def find_components(mask: np.ndarray, min_size: float = 0) -> tuple[list[Blob], 
     parents = hierarchy[0, :, 3]  # -1 for a component's outer contour (one inside another's hole too)
     points = np.concatenate(contours).reshape(-1, 2)  # (P, 2) x, y: the contours one after the other
     boxes, kept, edge = np.empty((len(contours), 4), np.int64), np.empty(len(contours), np.int64), np.empty_like(points)
-    n_kept, n_edge = _sort_contours(points, np.array([len(contour) for contour in contours]), parents,
-                                    mask.shape, min_size, boxes, kept, edge)
+    n_kept, n_edge = blob_kernels.sort_contours(points, np.array([len(contour) for contour in contours]), parents,
+                                                mask.shape, min_size, boxes, kept, edge)
     # tolist() turns the boxes into Python ints in one call (a Blob's box is a tuple of ints)
     blobs = [Blob(tuple(box), (contours[i],)) for i, box in zip(kept[:n_kept].tolist(), boxes[kept[:n_kept]].tolist())]
     return blobs, edge[:n_edge], boxes[parents < 0]
-
-
-@kernel
-def _sort_contours(points, lengths, parents, shape, min_size, boxes, kept, edge):
-    """The bookkeeping of ``find_components``, in one pass over the contours instead of a dozen NumPy calls and
-    a cv2.boundingRect per contour. points: (P, 2) int32, contour i's lengths[i] points after the previous
-    contours'; parents: (K,) int, -1 for outer contours, else the outer contour a hole belongs to; shape:
-    the mask's (H, W). Outputs: boxes (K, 4) the contours' bounding boxes (x, y, w, h); kept[:returned
-    n_kept] the outer contours to make blobs of; edge[:returned n_edge] the points of the components touching
-    the frame's edge, in order (see ``find_blobs``)."""
-    height, width = shape
-    starts = np.zeros(len(lengths) + 1, np.int64)
-    for i in range(len(lengths)):
-        starts[i + 1] = starts[i] + lengths[i]
-        x0, y0 = points[starts[i], 0], points[starts[i], 1]
-        x1, y1 = x0, y0
-        for p in range(starts[i], starts[i + 1]):
-            x0, x1 = min(x0, points[p, 0]), max(x1, points[p, 0])
-            y0, y1 = min(y0, points[p, 1]), max(y1, points[p, 1])
-        boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3] = x0, y0, x1 - x0 + 1, y1 - y0 + 1
-    touches = np.zeros(len(lengths), np.bool_)
-    n_kept = 0
-    for i in range(len(lengths)):
-        if parents[i] < 0:
-            x, y, w, h = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
-            touches[i] = x == 0 or y == 0 or x + w == width or y + h == height
-            if not touches[i] and max(w, h) >= min_size:
-                kept[n_kept] = i
-                n_kept += 1
-    n_edge = 0
-    for i in range(len(lengths)):
-        if touches[i if parents[i] < 0 else parents[i]]:  # a hole goes with its outer contour
-            for p in range(starts[i], starts[i + 1]):
-                edge[n_edge, 0], edge[n_edge, 1] = points[p, 0], points[p, 1]
-                n_edge += 1
-    return n_kept, n_edge
 
 
 def own_ink(mask: np.ndarray, blob: Blob) -> np.ndarray:
@@ -174,30 +141,13 @@ def fragment_gaps(boxes: np.ndarray, digit_height: float, min_height: float) -> 
 
     Pieces are stacked (they share MERGE_X_OVERLAP of the narrower one's columns), close in y (a gap under
     MERGE_Y_GAP typical heights), together no taller than MERGE_MAX_HEIGHT typical digits and not too wide;
-    at least one of them is digit-sized (two specks do not make a digit).
+    at least one of them is digit-sized (two specks do not make a digit). Reference: ``naive.fragment_gaps``.
     """
     gaps = np.empty((len(boxes), len(boxes)))
-    _fragment_gaps(np.asarray(boxes, np.float64).reshape(-1, 4), float(digit_height), float(min_height), gaps)
+    blob_kernels.fragment_gaps(np.asarray(boxes, np.float64).reshape(-1, 4), MERGE_X_OVERLAP,
+                               MERGE_Y_GAP * digit_height, MERGE_MAX_HEIGHT * digit_height, MAX_WIDTH_RATIO,
+                               float(min_height), gaps)
     return gaps
-
-
-@kernel
-def _fragment_gaps(boxes, digit_height, min_height, gaps):
-    """``fragment_gaps`` into gaps (N, N) float64; boxes: (N, 4) float64. A kernel: with NumPy the 30-odd
-    array operations on (N, N) pairs cost ~60 us, for a few dozen blobs."""
-    n = boxes.shape[0]
-    for i in range(n):
-        x0, y0, w, h = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
-        for j in range(n):
-            other_x0, other_y0, other_w, other_h = boxes[j, 0], boxes[j, 1], boxes[j, 2], boxes[j, 3]
-            x_overlap = min(x0 + w, other_x0 + other_w) - max(x0, other_x0)
-            y_gap = max(y0, other_y0) - min(y0 + h, other_y0 + other_h)
-            joint_w = max(x0 + w, other_x0 + other_w) - min(x0, other_x0)
-            joint_h = max(y0 + h, other_y0 + other_h) - min(y0, other_y0)
-            pieces = (i != j and x_overlap >= MERGE_X_OVERLAP * min(w, other_w) and y_gap < MERGE_Y_GAP * digit_height
-                      and joint_h <= MERGE_MAX_HEIGHT * digit_height and joint_w <= MAX_WIDTH_RATIO * joint_h
-                      and max(h, other_h) >= min_height)
-            gaps[i, j] = y_gap if pieces else np.inf
 
 
 def merge_fragments(blobs: list[Blob], min_height: float) -> list[Blob]:
@@ -271,29 +221,28 @@ def edge_step(soft: np.ndarray, blob: Blob) -> float:
     A pen's edge goes from paper to ink within a pixel or two of optical blur, a shadow's over many pixels.
     On the synthetic benchmark, in focus, pen strokes step by 0.5-0.6 of their darkness, still 0.2-0.3 when
     blurred by a Gaussian of 3.5 px; shadows and page shading by 0.1-0.15 (see ``is_pen_edge``).
+    Reference: ``naive.edge_step``.
     """
     height, width = soft.shape
     points = outline(blob).astype(np.int32)
     steps = np.zeros(1)
-    _outline_steps(np.ascontiguousarray(soft), np.array([[0, 0, width, height]]), points, np.array([len(points)]),
-                   steps)
+    blob_kernels.outline_steps(np.ascontiguousarray(soft), np.array([[0, 0, width, height]]), points,
+                               np.array([len(points)]), steps)
     return float(steps[0])
 
 
 def blob_tones(darkness: np.ndarray, blobs: list[Blob]) -> tuple[np.ndarray, np.ndarray]:
     """darkness: (H, W) uint8; N blobs with their ink (``own_ink``) -> ((N,) float the darkness of each blob's
-    ink (its 90th percentile), (N,) float the ``edge_step`` of each).
-
-    Both in one kernel call each: on crops of a few thousand pixels NumPy's and OpenCV's call overhead, a
-    dozen calls per blob, cost far more than the arithmetic.
+    ink (its 90th percentile), (N,) float the ``edge_step`` of each). References: ``naive.ink_level`` and
+    ``naive.edge_step``, blob by blob.
     """
     boxes = np.array([blob.box for blob in blobs])
     own = np.concatenate([blob.ink.ravel() for blob in blobs])
     points = np.concatenate([contour for blob in blobs for contour in blob.contours])[:, 0]
     lengths = np.array([sum(map(len, blob.contours)) for blob in blobs])  # outline points per blob
     levels, steps = np.zeros(len(blobs)), np.zeros(len(blobs))
-    _ink_levels(darkness, boxes, own, 0.9, levels)
-    _outline_steps(darkness, boxes, points, lengths, steps)
+    blob_kernels.ink_levels(darkness, boxes, own, 0.9, levels)
+    blob_kernels.outline_steps(darkness, boxes, points, lengths, steps)
     return levels, steps
 
 
@@ -415,65 +364,19 @@ def digit_ink(mask: np.ndarray, blob: Blob, darkness: np.ndarray | None = None) 
     return cv2.bitwise_and(scaled, cv2.dilate(ink, np.ones((3, 3), np.uint8)))
 
 
-@kernel
-def _ink_levels(darkness, boxes, own, q, levels):
-    """levels[i] = the q-quantile of the darkness on blob i's own ink, as ``normalize.quantile`` takes it.
+def digit_images(mask: np.ndarray, darkness: np.ndarray | None, blobs: list[Blob]) -> np.ndarray:
+    """mask: (H, W) uint8 ink mask (255 = ink); darkness: (H, W) uint8 (0 = paper, 255 = black ink) or None;
+    blobs: N digit candidates -> (N, 28, 28) float32 in [0, 1], white on black: what the network reads.
 
-    darkness: (H, W) uint8; boxes: (N, 4) int (x, y, w, h); own: the blobs' own ink ((h, w) bool each),
-    flattened one after the other; levels (output): (N,) float64.
+    ``normalize_digit(digit_ink(mask, blob, darkness))`` for every blob (``naive.digit_images``), in one kernel
+    call, ~10x faster; the same within rounding (see ``recognizer/kernels/digits.py``).
     """
-    start = 0
-    for i in range(boxes.shape[0]):
-        x, y, w, h = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
-        ink = own[start:start + h * w].reshape((h, w))
-        counts = np.zeros(256, np.int64)  # darkness is uint8: a histogram sorts it in one pass
-        for row in range(h):
-            for col in range(w):
-                if ink[row, col]:
-                    counts[darkness[y + row, x + col]] += 1
-        levels[i] = _histogram_quantile(counts, q)
-        start += h * w
-
-
-@kernel
-def _outline_steps(darkness, boxes, points, lengths, steps):
-    """steps[i] = the median morphological gradient (3x3 max - min) of the darkness on blob i's outline points,
-    each neighbourhood cut to the blob's box: ``cv2.morphologyEx(crop, MORPH_GRADIENT)`` of the box's crop
-    ignores what lies outside the crop.
-
-    darkness: (H, W) uint8; boxes: (N, 4) int (x, y, w, h); points: (P, 2) int32 (x, y) in darkness, the
-    blobs' outlines one after the other, lengths[i] points for blob i; steps (output): (N,) float64.
-    """
-    start = 0
-    for i in range(boxes.shape[0]):
-        x0, y0 = boxes[i, 0], boxes[i, 1]
-        x1, y1 = x0 + boxes[i, 2] - 1, y0 + boxes[i, 3] - 1  # the box's last column and row
-        counts = np.zeros(256, np.int64)
-        for p in range(start, start + lengths[i]):
-            x, y = points[p, 0], points[p, 1]
-            high, low = 0, 255
-            for row in range(y - 1, y + 2):
-                for col in range(x - 1, x + 2):
-                    if y0 <= row <= y1 and x0 <= col <= x1:  # (loops of a constant 3 compile to faster code)
-                        high = max(high, darkness[row, col])
-                        low = min(low, darkness[row, col])
-            counts[high - low] += 1
-        steps[i] = _histogram_quantile(counts, 0.5)
-        start += lengths[i]
-
-
-@kernel
-def _histogram_quantile(counts, q):
-    """The q-quantile of the values a histogram counts (counts: (256,), counts[v] = how many times v occurs), as
-    ``normalize.quantile`` takes it: the value at rank round(q * (n - 1)) in sorted order; 0 if there are none.
-    (Numba's round, like Python's, rounds halves to even.)"""
-    n = counts.sum()
-    if n == 0:
-        return 0
-    rank = round(q * (n - 1))
-    seen = 0
-    for value in range(256):
-        seen += counts[value]
-        if seen > rank:
-            return value
-    return 255
+    images = np.zeros((len(blobs), MNIST_SIZE, MNIST_SIZE), np.float32)
+    if not blobs:
+        return images
+    own = np.concatenate([own_ink(mask, blob).ravel() for blob in blobs])  # cut pieces draw theirs here
+    boxes = np.array([blob.box for blob in blobs], np.int64)
+    no_darkness = np.zeros((0, 0), np.uint8)  # the kernel's stand-in for None: the binary ink is used
+    digit_kernels.normalize_digits(mask, no_darkness if darkness is None else darkness, boxes, own.view(np.uint8),
+                                   DIGIT_BOX, MIN_STROKE, MAX_STROKE, INK_LEVEL, MNIST_CENTRE, images)
+    return images

@@ -1,16 +1,16 @@
-"""recognizer.kernels: every digit of a frame normalized in one kernel call, checked digit by digit against the
-readable reference normalize_digit(digit_ink(mask, blob, darkness)), on synthetic photos and on drawn cases
-that take each branch of the reference (thickened, thinned, enlarged, empty, one pixel wide)."""
+"""segment.digit_images (recognizer/kernels/digits.py): every digit of a frame normalized in one kernel call,
+checked digit by digit against the readable reference normalize_digit(digit_ink(mask, blob, darkness))
+(naive.digit_images), on synthetic photos and on drawn cases that take each branch of the reference
+(thickened, thinned, enlarged, empty, one pixel wide)."""
 import cv2
 import numpy as np
 import pytest
 
-from recognizer import synth
-from recognizer.kernels import digit_images
-from recognizer.normalize import DIGIT_BOX, adjust_stroke_width, as_unit_float, crop_to_ink, normalize_digit
+from recognizer import naive, synth
+from recognizer.normalize import DIGIT_BOX, adjust_stroke_width, as_unit_float, crop_to_ink
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.recognizer import DEFAULT_MODEL, Recognizer
-from recognizer.segment import Blob, digit_ink, find_blobs, find_digit_blobs, split_options
+from recognizer.segment import Blob, digit_images, digit_ink, find_blobs, find_digit_blobs, split_options
 
 # Measured with OpenCV 5: at most 0.0035 on 250 scenes (a few ink pixels in a million rounded to the next grey
 # level by cv2.addWeighted), 1e-6 on the drawn cases; OpenCV 4's warpAffine, shifting by multiples of 1/32 pixel,
@@ -19,16 +19,10 @@ from recognizer.segment import Blob, digit_ink, find_blobs, find_digit_blobs, sp
 MAX_DIFFERENCE = 0.02
 
 
-def reference(mask, darkness, blobs):
-    """The per-digit path the kernel replaces: (N, 28, 28) float32."""
-    return np.array([normalize_digit(digit_ink(mask, blob, darkness)) for blob in blobs],
-                    np.float32).reshape(-1, 28, 28)
-
-
 def largest_difference(mask, darkness, blobs):
     images = digit_images(mask, darkness, blobs)
     assert images.shape == (len(blobs), 28, 28) and images.dtype == np.float32
-    return float(np.abs(images - reference(mask, darkness, blobs)).max(initial=0))
+    return float(np.abs(images - naive.digit_images(mask, darkness, blobs)).max(initial=0))
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +59,7 @@ def test_the_network_reads_every_digit_the_same(frames):
     for mask, darkness, blobs, pieces in frames:
         if blobs + pieces:
             ours = model.predict_proba(digit_images(mask, darkness, blobs + pieces)[:, None]).argmax(axis=1)
-            theirs = model.predict_proba(reference(mask, darkness, blobs + pieces)[:, None]).argmax(axis=1)
+            theirs = model.predict_proba(naive.digit_images(mask, darkness, blobs + pieces)[:, None]).argmax(axis=1)
             np.testing.assert_array_equal(ours, theirs)
 
 
@@ -129,7 +123,7 @@ def test_no_ink_gives_an_empty_image():
     for dark, some in ((darkness, [not_its_own]), (np.zeros_like(darkness), blobs), (darkness, [])):
         images = digit_images(mask, dark, some)
         np.testing.assert_array_equal(images, np.zeros((len(some), 28, 28), np.float32))
-        np.testing.assert_array_equal(images, reference(mask, dark, some))
+        np.testing.assert_array_equal(images, naive.digit_images(mask, dark, some))
 
 
 def test_the_recognizer_normalizes_with_the_kernel(frames):

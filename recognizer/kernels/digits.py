@@ -1,15 +1,15 @@
-"""Every digit of a frame to its 28x28 MNIST-style image in one Numba kernel call.
+"""Every digit of a frame to its 28x28 MNIST-style image, in one kernel call: ``segment.digit_images``.
 
-    images = digit_images(mask, darkness, blobs)    # (N, 28, 28) float32, one image per blob
-
-does for each blob what ``normalize_digit(digit_ink(mask, blob, darkness))`` does for one: the same steps in
-the same order (``segment.digit_ink`` and ``normalize.normalize_digit`` are the readable reference; read them
-first, tests/test_recognizer_kernels.py checks one against the other). Why a kernel: the reference makes about
-25 NumPy and OpenCV calls per digit, on crops of about a thousand pixels, so their call overhead dominates
-(~0.2 ms per digit); as loops in one compiled call a digit takes ~0.03 ms.
+For each blob, the same steps in the same order as ``normalize_digit(digit_ink(mask, blob, darkness))``, the
+readable reference (``recognizer.naive.digit_images``; read it first: tests/test_recognizer_kernels.py checks
+one against the other). Why a kernel: the reference makes about 25 NumPy and OpenCV calls per digit, on crops
+of about a thousand pixels, so their call overhead dominates (~0.2 ms per digit); as loops in one compiled
+call a digit takes ~0.03 ms.
 
 Each helper kernel does one step for one digit. The loops over pixels call no other kernel: Numba does not
 inline one kernel into another, and a call per pixel (~10 ns) costs more than the pixel's arithmetic.
+The recipe's constants (``normalize``'s) come in as arguments: Numba bakes a global into the cached machine
+code and recompiles only when this file changes, so a constant imported from another file could go stale.
 
 The images are the reference's within rounding, not bit for bit: cv2.addWeighted rounds a few ink pixels in a
 million to the next grey level, cv2.resize(INTER_AREA) ignores overlaps under 1/1000 of a pixel, and OpenCV 4's
@@ -20,31 +20,16 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn.kernels.jit import kernel
-from recognizer.normalize import DIGIT_BOX, INK_LEVEL, MAX_STROKE, MIN_STROKE, MNIST_CENTRE, MNIST_SIZE
-from recognizer.segment import Blob, own_ink
-
-NO_DARKNESS = np.zeros((0, 0), np.uint8)  # stands for darkness=None: the binary ink is used
-
-
-def digit_images(mask: np.ndarray, darkness: np.ndarray | None, blobs: list[Blob]) -> np.ndarray:
-    """mask: (H, W) uint8 ink mask (255 = ink); darkness: (H, W) uint8 (0 = paper, 255 = black ink) or None;
-    blobs: N digit candidates -> (N, 28, 28) float32 in [0, 1], white on black."""
-    images = np.zeros((len(blobs), MNIST_SIZE, MNIST_SIZE), np.float32)
-    if not blobs:
-        return images
-    own = np.concatenate([own_ink(mask, blob).ravel() for blob in blobs])  # cut pieces draw theirs here
-    boxes = np.array([blob.box for blob in blobs], np.int64)
-    normalize_digits(mask, NO_DARKNESS if darkness is None else darkness, boxes, own.view(np.uint8), images)
-    return images
 
 
 @kernel
-def normalize_digits(mask, darkness, boxes, own, images):
-    """images[i] = blob i's ink, cropped, its stroke width adjusted, scaled to fit 20x20, centred by mass.
+def normalize_digits(mask, darkness, boxes, own, box, min_stroke, max_stroke, ink_level, centre, images):
+    """images[i] = blob i's ink, cropped, its stroke width adjusted, scaled to fit box x box, centred by mass.
 
     mask, darkness: (H, W) uint8, darkness (0, 0) for binary ink; boxes: (N, 4) int64 (x, y, w, h);
     own: flat uint8 (1 = ink), each blob's own ink, an (h, w) array row by row, one blob after the other;
-    images (output): (N, 28, 28) float32, overwritten.
+    box, min_stroke, max_stroke, ink_level, centre: normalize's DIGIT_BOX, MIN_STROKE, MAX_STROKE, INK_LEVEL,
+    MNIST_CENTRE; images (output): (N, 28, 28) float32, overwritten.
     """
     start = 0
     for i in range(boxes.shape[0]):
@@ -55,7 +40,7 @@ def normalize_digits(mask, darkness, boxes, own, images):
             values = blob_own.astype(np.float32)
         else:
             values = _digit_ink(mask[y:y + h, x:x + w], darkness[y:y + h, x:x + w], blob_own)
-        _normalize_digit(values, images[i])
+        _normalize_digit(values, images[i], box, min_stroke, max_stroke, ink_level, centre)
 
 
 @kernel
@@ -106,20 +91,21 @@ def _quantile(counts, q):
 
 
 @kernel
-def _normalize_digit(values, image):
+def _normalize_digit(values, image, box, min_stroke, max_stroke, ink_level, centre):
     """As ``normalize.normalize_digit``: values (h, w) float32 in [0, 1] -> image (output, 28x28 float32)."""
     image[:] = 0
     if values.max() <= 0:
         return
     values = _crop_to_ink(values)
-    radius = _stroke_adjustment(values, DIGIT_BOX / max(values.shape[0], values.shape[1]))
+    radius = _stroke_adjustment(values, box / max(values.shape[0], values.shape[1]), min_stroke, max_stroke,
+                                ink_level)
     if radius > 0:
         values = _crop_to_ink(_dilate(values, radius))
     elif radius < 0:
         thinner = _erode(values, -radius)
         if thinner.sum() >= 0.3 * values.sum():  # thinning that erases most of the ink is skipped
             values = _crop_to_ink(thinner)
-    _center_by_mass(_fit_in_box(values, DIGIT_BOX), image)
+    _center_by_mass(_fit_in_box(values, box), image, centre)
 
 
 @kernel
@@ -139,11 +125,11 @@ def _crop_to_ink(values):
 
 
 @kernel
-def _stroke_width(values):
+def _stroke_width(values, ink_level):
     """As ``normalize.stroke_width``: 2 x body area / (pixel sides between body and background x pi/4)."""
     height, width = values.shape
     body = np.zeros((height + 2, width + 2), np.bool_)  # a border of background all round
-    level = np.float32(INK_LEVEL) * values.max()
+    level = np.float32(ink_level) * values.max()
     for r in range(height):
         for c in range(width):
             body[r + 1, c + 1] = values[r, c] > level
@@ -158,15 +144,15 @@ def _stroke_width(values):
 
 
 @kernel
-def _stroke_adjustment(values, scale):
+def _stroke_adjustment(values, scale, min_stroke, max_stroke, ink_level):
     """As ``normalize.adjust_stroke_width`` decides: the radius to dilate (> 0) or erode (< 0, as -radius)
-    (h, w) float32 ink by so that, scaled by `scale`, its strokes are MIN_STROKE-MAX_STROKE wide; 0 to keep it."""
-    width = _stroke_width(values) * scale
-    if width == 0 or MIN_STROKE <= width <= MAX_STROKE:
+    (h, w) float32 ink by so that, scaled by `scale`, its strokes are min_stroke-max_stroke wide; 0 to keep it."""
+    width = _stroke_width(values, ink_level) * scale
+    if width == 0 or min_stroke <= width <= max_stroke:
         return 0
-    target = MIN_STROKE if width < MIN_STROKE else MAX_STROKE
+    target = min_stroke if width < min_stroke else max_stroke
     radius = round(abs(target - width) / scale / 2)
-    return radius if width < MIN_STROKE else -radius
+    return radius if width < min_stroke else -radius
 
 
 @kernel
@@ -262,9 +248,9 @@ def _linear_resize_rows(values, size):
 
 
 @kernel
-def _center_by_mass(digit, image):
+def _center_by_mass(digit, image, centre):
     """As ``normalize.center_by_mass``: add (h, w) float32 ink into image (28x28, output, zero) shifted so that
-    its centre of mass lands at pixel (MNIST_CENTRE, MNIST_CENTRE).
+    its centre of mass lands at pixel (centre, centre).
 
     Each ink pixel lands between four pixels and is shared among them by bilinear weights: the same sums as
     interpolating each output pixel from the four input pixels around where it comes from (cv2.warpAffine),
@@ -278,7 +264,7 @@ def _center_by_mass(digit, image):
             mass_y += r * digit[r, c]
     if mass <= 0:
         return
-    shift_x, shift_y = MNIST_CENTRE - mass_x / mass, MNIST_CENTRE - mass_y / mass
+    shift_x, shift_y = centre - mass_x / mass, centre - mass_y / mass
     whole_x, whole_y = int(np.floor(shift_x)), int(np.floor(shift_y))
     part_x, part_y = shift_x - whole_x, shift_y - whole_y  # of each pixel, this much goes one pixel further
     size = image.shape[0]

@@ -1,0 +1,10 @@
+"""The recognizer's Numba kernels: ``@kernel`` functions (``numcnn.kernels.jit``) of arrays and numbers only.
+
+- ``digits``: every digit of a frame to its 28x28 image (for ``segment.digit_images``);
+- ``blobs``: the per-blob measures of ``segment``: the contours' boxes, fragment gaps, ink levels, edge steps;
+- ``lines``: the thin ink along ruled lines, taken out (for ``ruled_lines.remove_thin_ink``).
+
+The API modules call them; they import no API module (constants are theirs or come in as arguments).
+``recognizer.naive`` holds the readable NumPy and OpenCV reference of each; the tests check one against the other.
+"""
+
