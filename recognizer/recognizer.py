@@ -79,9 +79,7 @@ class Recognizer:
             raise FileNotFoundError(f"{path}: no model file there; train one with "
                                     f"`python scripts/train.py --out DIR` and pass DIR/model.npz")
         recognizer = cls(numcnn.load(path), **options)
-        recognizer.model.predict_proba(np.zeros((1, 1, 28, 28), dtype=np.float32))  # load kernels now, not on frame 1
-        dot = np.full((1, 1), 255, np.uint8)
-        recognizer._normalize(dot, dot, [Blob((0, 0, 1, 1), (), ink=np.ones((1, 1), bool))])  # a one-pixel digit
+        recognizer.process(warm_up_page())  # loads every kernel's machine code now, not on the first frame
         return recognizer
 
     def process(self, frame: np.ndarray) -> FrameResult:
@@ -168,6 +166,18 @@ def choose_cuts(blobs: list[Blob], options: list[list[tuple[Blob, Blob]]], doubt
             keep.append(i)
     crops = blobs + [piece for pairs in options for pair in pairs for piece in pair]
     return [crops[k] for k in keep], images[keep], probs[keep]
+
+
+def warm_up_page() -> np.ndarray:
+    """(240, 320) uint8: a page with ruled lines, a margin and a few pen strokes, which sends a frame through
+    every stage and kernel (a blank page would skip the line and digit kernels)."""
+    page = np.full((240, 320), 200, np.uint8)
+    for y in range(30, 240, 30):
+        cv2.line(page, (0, y), (319, y), 150, 1)
+    cv2.line(page, (40, 0), (40, 239), 150, 1)
+    cv2.circle(page, (100, 75), 12, 30, 3)
+    cv2.line(page, (150, 60), (150, 90), 30, 3)
+    return page
 
 
 def _to_frame_size(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
