@@ -12,7 +12,7 @@ through the network -> rows (``rows``).
 The network gets [0, 1] images, white on black; its own first layer applies the training set's mean and
 standard deviation (stored in the model file). Only for a wide blob that cannot be read, or one as tall as two
 rows of its neighbours, is a second, small batch sent: the ways to cut it into two digits written touching
-(``segment.split_options``, ``rows.row_cuts``, ``choose_cuts``).
+(``rows.row_cuts``, ``cuts``).
 """
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ import cv2
 import numpy as np
 
 import numcnn
+from recognizer.cuts import choose_cuts, cut_across, split_options
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.rows import read_rows, row_cuts
-from recognizer.segment import Blob, cut_across, digit_images, find_digit_blobs, split_options
+from recognizer.segment import Blob, digit_images, find_digit_blobs
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
 WORKING_SIZE = 640        # frames are processed with their longer side this many pixels long
@@ -108,7 +109,7 @@ class Recognizer:
 
         A blob as tall as two rows of its neighbours may hold a digit of each, touching (``rows.row_cuts``): it
         is cut there if both pieces read well, however it reads whole. A wide blob the network cannot read may
-        be two digits written touching side by side: its cuts (``segment.split_options``) are read too.
+        be two digits written touching side by side: its cuts (``cuts.split_options``) are read too.
         """
         options, doubtful = [], []
         for blob, p, cut in zip(blobs, probs, row_cuts([blob.box for blob in blobs])):
@@ -142,30 +143,6 @@ class Recognizer:
         frame_box = (int(round(x)), int(round(y)), max(1, int(round(w))), max(1, int(round(h))))
         digit = best if confidence >= self.min_confidence else None
         return Digit(box=frame_box, digit=digit, confidence=confidence, probs=probs.astype(np.float32))
-
-
-def choose_cuts(blobs: list[Blob], options: list[list[tuple[Blob, Blob]]], doubtful: list[bool],
-                images: np.ndarray, probs: np.ndarray, min_confidence: float) -> tuple[list[Blob], np.ndarray, np.ndarray]:
-    """Decide which blobs are two digits.
-
-    blobs: the N candidates; options[i]: ways to cut blob i in two (see ``Recognizer._cut_options``);
-    doubtful[i]: whether blob i is in doubt as one digit; images (M, 28, 28) and probs (M, 10): the N blobs
-    first, then both pieces of every option, in order. A doubtful blob is replaced by the pieces of its best
-    cut when the network reads both pieces at least ``min_confidence``: a wide digit read well stays whole.
-    Returns the final (blobs, images (K, 28, 28), probs (K, 10)).
-    """
-    keep: list[int] = []
-    next_piece = len(blobs)
-    for i, pairs in enumerate(options):
-        first_pieces = range(next_piece, next_piece + 2 * len(pairs), 2)
-        next_piece += 2 * len(pairs)
-        surest = max(first_pieces, key=lambda k: probs[k:k + 2].max(axis=1).min(), default=None)
-        if surest is not None and doubtful[i] and probs[surest:surest + 2].max(axis=1).min() >= min_confidence:
-            keep += [surest, surest + 1]
-        else:
-            keep.append(i)
-    crops = blobs + [piece for pairs in options for pair in pairs for piece in pair]
-    return [crops[k] for k in keep], images[keep], probs[keep]
 
 
 def warm_up_page() -> np.ndarray:

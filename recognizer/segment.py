@@ -50,8 +50,6 @@ FAINT_AND_SOFT = 90, 32  # ink lighter than this (0-255) with edge steps under t
 MERGE_X_OVERLAP = 0.5    # fragments of one digit overlap horizontally by this much of the narrower,
 MERGE_Y_GAP = 0.2        # are separated vertically by less than this much of a typical digit's height,
 MERGE_MAX_HEIGHT = 1.4   # and together are not taller than this many typical digits (two rows are)
-SPLIT_WIDTH_RATIO = 1.1  # width / height above which a blob may be two digits written touching...
-SPLIT_CUTS, SPLIT_SPREAD = 5, 0.2  # ...cut at this many columns, up to this x its height from the middle
 
 
 @dataclass(frozen=True, eq=False)
@@ -293,55 +291,6 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> li
 def find_digit_boxes(mask: np.ndarray, darkness: np.ndarray | None = None) -> list[Box]:
     """(H, W) uint8 ink mask -> boxes (x, y, w, h) of the blobs that look like digits."""
     return [blob.box for blob in find_digit_blobs(mask, darkness)]
-
-
-def split_options(mask: np.ndarray, blob: Blob) -> list[tuple[Blob, Blob]]:
-    """Ways to cut a blob that may be two digits written touching: [(left piece, right piece), ...].
-
-    Only a blob wider than SPLIT_WIDTH_RATIO times its height gets options (a digit is rarely that wide). The
-    cuts are vertical, at SPLIT_CUTS columns around its middle; each piece's box is shrunk to its own ink.
-    Where two digits touch cannot be told from the ink alone (a column through a loop has less ink than the
-    joint), so the recognizer reads the options and decides (see ``recognizer.choose_cuts``).
-    """
-    x, y, w, h = blob.box
-    if w <= SPLIT_WIDTH_RATIO * h:
-        return []
-    own = own_ink(mask, blob)
-    options = []
-    for cut in np.linspace(w / 2 - SPLIT_SPREAD * h, w / 2 + SPLIT_SPREAD * h, SPLIT_CUTS).round().astype(int):
-        left, right = piece(own, blob, 0, cut), piece(own, blob, cut, w)
-        if left is not None and right is not None:
-            options.append((left, right))
-    return options
-
-
-def piece(own: np.ndarray, blob: Blob, left: int, right: int) -> Blob | None:
-    """The part of a blob in its box's columns left..right (own: (h, w) bool, its ink), shrunk to its ink."""
-    part = own[:, left:right]
-    rows = np.flatnonzero(part.any(axis=1))
-    if right - left < 2 or rows.size < 2:
-        return None
-    x, y = blob.box[:2]
-    return Blob((x + left, y + int(rows[0]), right - left, int(rows[-1] - rows[0] + 1)), blob.contours)
-
-
-def cut_across(mask: np.ndarray, blob: Blob, cut: int) -> list[tuple[Blob, Blob]]:
-    """A blob cut along row `cut` of its box: [(upper piece, lower piece)], each shrunk to its ink, or [] if
-    a piece has no ink. For a blob holding a digit of each of two rows, touching (see ``rows.row_cuts``)."""
-    own = own_ink(mask, blob)
-    upper, lower = piece_across(own, blob, 0, cut), piece_across(own, blob, cut, blob.box[3])
-    return [(upper, lower)] if upper is not None and lower is not None else []
-
-
-def piece_across(own: np.ndarray, blob: Blob, top: int, bottom: int) -> Blob | None:
-    """The part of a blob in its box's rows top..bottom (own: (h, w) bool, its ink), shrunk to its ink."""
-    part = own[top:bottom]
-    rows, columns = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
-    if rows.size < 2:
-        return None
-    x, y = blob.box[:2]
-    return Blob((x + int(columns[0]), y + top + int(rows[0]), int(columns[-1] - columns[0] + 1),
-                 int(rows[-1] - rows[0] + 1)), blob.contours)
 
 
 def digit_ink(mask: np.ndarray, blob: Blob, darkness: np.ndarray | None = None) -> np.ndarray:

@@ -5,8 +5,7 @@ import pytest
 
 from recognizer import synth
 from recognizer.normalize import normalize_digit
-from recognizer.recognizer import DEFAULT_MODEL, Recognizer, choose_cuts
-from recognizer.segment import Blob
+from recognizer.recognizer import DEFAULT_MODEL, Recognizer
 
 pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason=f"no shipped model at {DEFAULT_MODEL}")
 
@@ -131,25 +130,3 @@ def test_mnist_digits_enlarged_and_normalized_are_still_read(recognizer, mnist):
     images, labels = mnist[1][0][:300], mnist[1][1][:300]
     again = np.stack([normalize_digit(np.kron(image, np.ones((5, 5), np.uint8))) for image in images])
     assert (recognizer.model.predict(again[:, None]) == labels).mean() >= 0.98
-
-
-def one_hot(digit: int, confidence: float) -> np.ndarray:
-    probs = np.full(10, (1 - confidence) / 9, np.float32)
-    probs[digit] = confidence
-    return probs
-
-
-def test_choose_cuts_splits_only_a_doubtful_blob_whose_pieces_are_read():
-    whole, wide = Blob((0, 0, 20, 30), ()), Blob((40, 0, 50, 30), ())
-    cut_a = (Blob((40, 0, 20, 30), ()), Blob((60, 0, 30, 30), ()))
-    cut_b = (Blob((40, 0, 25, 30), ()), Blob((65, 0, 25, 30), ()))
-    images = np.zeros((6, 28, 28), np.float32)
-    probs = np.stack([one_hot(3, 0.99), one_hot(8, 0.3),                        # the two blobs
-                      one_hot(0, 0.9), one_hot(1, 0.4), one_hot(0, 0.95), one_hot(0, 0.97)])  # cut a, cut b
-    blobs, _, chosen = choose_cuts([whole, wide], [[], [cut_a, cut_b]], [False, True], images, probs, 0.5)
-    assert blobs == [whole, *cut_b] and chosen.argmax(axis=1).tolist() == [3, 0, 0]
-    blobs, _, _ = choose_cuts([whole, wide], [[], [cut_a, cut_b]], [False, False], images, probs, 0.5)
-    assert blobs == [whole, wide]  # not in doubt (read well whole, or not as tall as two rows): stays whole
-    probs[4] = one_hot(0, 0.45)  # the best cut has a piece the network cannot read: stays whole
-    blobs, _, _ = choose_cuts([whole, wide], [[], [cut_a, cut_b]], [False, True], images, probs, 0.5)
-    assert blobs == [whole, wide]

@@ -10,7 +10,8 @@ from recognizer import naive, synth
 from recognizer.normalize import DIGIT_BOX, adjust_stroke_width, as_unit_float, crop_to_ink
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.recognizer import DEFAULT_MODEL, Recognizer
-from recognizer.segment import Blob, digit_images, digit_ink, find_blobs, find_digit_blobs, split_options
+from recognizer.cuts import split_options
+from recognizer.segment import Blob, digit_images, digit_ink, find_blobs, find_digit_blobs
 
 # Measured with OpenCV 5: at most 0.0035 on 250 scenes (a few ink pixels in a million rounded to the next grey
 # level by cv2.addWeighted), 1e-6 on the drawn cases; OpenCV 4's warpAffine, shifting by multiples of 1/32 pixel,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from recognizer.segment import (Blob, digit_ink, edge_step, find_blobs, find_digit_blobs, find_digit_boxes,
-                                cut_across, is_pen_edge, is_plausible_digit, merge_fragments, split_options)
+                                is_pen_edge, is_plausible_digit, merge_fragments)
 
 FRAME = (480, 640)
 
@@ -54,29 +54,6 @@ def test_merge_fragments_keeps_neighbours_and_rows_apart():
     boxes = [(100, 100, 30, 60), (140, 100, 30, 60), (100, 168, 30, 60), (180, 100, 30, 60)]
     merged = merge_fragments(boxes_only(boxes), 12)
     assert sorted(blob.box for blob in merged) == sorted(boxes)
-
-
-def test_split_options_offer_the_cut_where_two_touching_digits_meet():
-    mask = blank()
-    zero(mask, (200, 200))
-    zero(mask, (241, 200))  # the two "0"s touch at x ~ 220
-    (blob,) = find_blobs(mask)[0]
-    options = split_options(mask, blob)
-    assert options, "a blob this wide may be two digits"
-    assert any(abs(left.box[0] + left.box[2] - 220) <= 4 and right.box[0] + right.box[2] >= 261
-               for left, right in options)
-    assert split_options(mask, Blob((100, 100, 40, 64), blob.contours)) == []  # a digit-shaped box is kept whole
-
-
-def test_cut_across_gives_the_upper_and_lower_digit_each_shrunk_to_its_ink():
-    mask = blank()
-    zero(mask, (200, 200))
-    zero(mask, (215, 262))  # the lower "0" touches the upper one at y ~ 231
-    (blob,) = find_blobs(mask)[0]
-    [(upper, lower)] = cut_across(mask, blob, 231 - blob.box[1])
-    assert abs(upper.box[1] - 168) <= 2 and abs(upper.box[1] + upper.box[3] - 231) <= 2
-    assert abs(upper.box[0] - 178) <= 2 and abs(lower.box[0] - 193) <= 2 and lower.box[1] + lower.box[3] == 295
-    assert cut_across(mask, blob, 1) == []  # a piece with next to no ink is not a digit
 
 
 def test_is_plausible_digit():
