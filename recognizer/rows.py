@@ -103,15 +103,17 @@ def row_cuts(boxes: Sequence[tuple[int, int, int, int]]) -> list[int | None]:
         return cuts
     x, y, w, h = np.array(level_boxes(boxes, rows_tilt(boxes))).T
     centre_x, centre_y = x + w / 2, y + h / 2
-    for i in np.flatnonzero(h >= TWO_ROWS * h.min()):
-        near = ((np.abs(centre_x - centre_x[i]) <= ROW_NEIGHBOURS * h[i]) & (centre_y > y[i])
-                & (centre_y < y[i] + h[i]) & (h * TWO_ROWS <= h[i]))
-        upper, lower = near & (centre_y < centre_y[i]), near & (centre_y >= centre_y[i])
-        if upper.any() and lower.any():
-            upper_bottom, lower_top = np.median((y + h)[upper]), np.median(y[lower])
-            if upper_bottom <= lower_top + 0.1 * np.median(h[near]):  # rows that overlap are one row
-                cut = int(round((upper_bottom + lower_top) / 2 - y[i]))
-                cuts[i] = cut if 2 <= cut <= h[i] - 2 else None
+    tall = np.flatnonzero(h >= TWO_ROWS * h.min())[:, None]  # the blobs that may span two rows
+    # [k, j]: blob j is beside tall blob k, much shorter, with its centre within k's height
+    near = ((np.abs(centre_x - centre_x[tall]) <= ROW_NEIGHBOURS * h[tall]) & (centre_y > y[tall])
+            & (centre_y < y[tall] + h[tall]) & (h * TWO_ROWS <= h[tall]))
+    upper, lower = near & (centre_y < centre_y[tall]), near & (centre_y >= centre_y[tall])
+    for k in np.flatnonzero(upper.any(axis=1) & lower.any(axis=1)):
+        i = int(tall[k, 0])
+        upper_bottom, lower_top = _median((y + h)[upper[k]]), _median(y[lower[k]])
+        if upper_bottom <= lower_top + 0.1 * _median(h[near[k]]):  # rows that overlap are one row
+            cut = int(round((upper_bottom + lower_top) / 2 - y[i]))
+            cuts[i] = cut if 2 <= cut <= h[i] - 2 else None
     return cuts
 
 
