@@ -40,7 +40,7 @@ class _AnnounceCompile(event.Listener):
         module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
         if not self.announced and module.startswith(("numcnn.", "recognizer.")):
             _AnnounceCompile.announced = True
-            print("numcnn: compiling kernels, once per install (a few seconds)...", file=sys.stderr, flush=True)
+            print("numcnn: compiling kernels, once per install (up to half a minute)...", file=sys.stderr, flush=True)
 
     def on_end(self, ev: event.Event) -> None:
         pass
