@@ -14,8 +14,8 @@ import numpy as np
 
 ROW_OVERLAP = 0.5  # fraction of the smaller height two digits of one row share vertically
 MAX_TILT = np.tan(np.radians(30))  # rows tilted more than 30 degrees are not looked for
-TILT_AGREEMENT = np.radians(5)     # neighbours this close to the median direction agree on the tilt...
-TILT_MIN_PAIRS = 3                 # ...and the tilt is used when at least this many (and half of them) do
+ALIGNED = 0.25     # neighbours whose centres, turned level, are this many heights apart or less agree on a tilt...
+TILT_MIN_PAIRS = 3  # ...and the tilt is used when at least this many pairs (and half of them) agree
 ROW_NEIGHBOURS = 3.0  # digits within this many heights of a blob, side to side, tell which rows it spans...
 TWO_ROWS = 1.5        # ...and a blob this many times as tall as them may be one digit of each row, touching
 
@@ -32,9 +32,15 @@ def vertical_overlap(a: tuple[float, float, int, int], b: tuple[float, float, in
 
 
 def rows_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float:
-    """The rows' tilt in radians (positive: falling to the right), from boxes (x, y, w, h): the median angle
-    from each box's centre to the nearest centre on its right less than MAX_TILT off horizontal; 0 when too
-    few of those directions agree."""
+    """The rows' tilt in radians (positive: falling to the right), from boxes (x, y, w, h); 0 when too few
+    neighbours agree on one.
+
+    Each box and its nearest neighbour on the right (less than MAX_TILT off horizontal) give a direction. A tilt
+    agrees with a pair when, turned level by it, their centres are at most ALIGNED x their height apart
+    vertically: handwriting jitters by a fraction of a digit's height, so two adjacent digits tell the direction
+    only within ~15 degrees, two far apart more closely. Of the pairs' own directions, the one most pairs
+    agree with wins, and the tilt is the median direction of the pairs that agree with it.
+    """
     if len(boxes) < 2:
         return 0.0
     x, y, w, h = np.asarray(boxes, dtype=np.float64).T
@@ -44,13 +50,15 @@ def rows_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float:
     has_neighbour = np.isfinite(distance).any(axis=1)
     if not has_neighbour.any():
         return 0.0
-    nearest = np.argmin(distance, axis=1)[has_neighbour]
     rows = np.flatnonzero(has_neighbour)
+    nearest = np.argmin(distance, axis=1)[rows]
     angles = np.arctan2(dy[rows, nearest], dx[rows, nearest])
-    tilt = _median(angles)
-    agreeing = np.count_nonzero(np.abs(angles - tilt) < TILT_AGREEMENT)
+    reach = np.arctan2(ALIGNED * np.minimum(h[rows], h[nearest]), distance[rows, nearest])  # per pair
+    agree = np.abs(angles[:, None] - angles[None, :]) <= reach[None, :]  # [candidate, pair]
+    best = int(np.argmax(agree.sum(axis=1)))
+    agreeing = angles[agree[best]]
     # A few digits in short rows give too few neighbours, some of them in the next row: trust only a clear tilt.
-    return tilt if agreeing >= max(TILT_MIN_PAIRS, len(angles) / 2) else 0.0
+    return _median(agreeing) if len(agreeing) >= max(TILT_MIN_PAIRS, len(angles) / 2) else 0.0
 
 
 def _median(values: np.ndarray) -> float:
