@@ -26,12 +26,13 @@ import numpy as np
 import numcnn
 from recognizer.cuts import choose_cuts, cut_across, split_options
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
-from recognizer.rows import read_rows, row_cuts
+from recognizer.rows import read_rows, row_cuts, rows_tilt
 from recognizer.segment import Blob, digit_images, find_digit_blobs
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
 WORKING_SIZE = 640        # frames are processed with their longer side this many pixels long
 MIN_CONFIDENCE = 0.5      # below this, the top class is less likely than all others together: "not a digit"
+MAX_READ_TILT = 12.0      # degrees: rows tilted more are turned level and read again (see Recognizer.process)
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,33 @@ class Recognizer:
         return recognizer
 
     def process(self, frame: np.ndarray) -> FrameResult:
-        """frame: (H, W) gray, (H, W, 3) BGR or (H, W, 4) BGRA, uint8 or float -> FrameResult."""
+        """frame: (H, W) gray, (H, W, 3) BGR or (H, W, 4) BGRA, uint8 or float -> FrameResult.
+
+        A sheet turned more than MAX_READ_TILT is read a second time, turned level first: the ruled lines are
+        looked for only that far off level, and the network has seen digits turned only that far.
+        """
         gray = to_gray(frame)
         small, scale = to_working_size(gray, self.working_size)
+        mask, boxes, probs, images = self._read(small)
+        tilt = np.degrees(rows_tilt([box for box, p in zip(boxes, probs) if p.max() >= self.min_confidence]))
+        if abs(tilt) <= MAX_READ_TILT:
+            digits = [self._digit(box, p, scale, gray.shape) for box, p in zip(boxes, probs)]
+            return FrameResult(digits=digits, lines=read_rows(digits), mask=_to_frame_size(mask, gray.shape),
+                               digit_images=images)
+        height, width = small.shape
+        turn = cv2.getRotationMatrix2D((width / 2, height / 2), tilt, 1.0)  # counter-clockwise by the tilt: level
+        level = cv2.warpAffine(small, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+        mask, boxes, probs, images = self._read(level)
+        lines = read_rows([self._digit(box, p, 1.0, level.shape) for box, p in zip(boxes, probs)])
+        back = cv2.invertAffineTransform(turn)
+        boxes = [turned_box(box, back, small.shape) for box in boxes]
+        mask = cv2.warpAffine(mask, back, (width, height), flags=cv2.INTER_NEAREST)
+        digits = [self._digit(box, p, scale, gray.shape) for box, p in zip(boxes, probs)]
+        return FrameResult(digits=digits, lines=lines, mask=_to_frame_size(mask, gray.shape), digit_images=images)
+
+    def _read(self, small: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]], np.ndarray, np.ndarray]:
+        """One working-size gray image (H, W) uint8 -> (ink mask (H, W) uint8, the digits' boxes (x, y, w, h),
+        their probabilities (N, 10), the images the network saw (N, 28, 28))."""
         mask, darkness = ink_mask(small)
         blobs = find_digit_blobs(mask, darkness)
         images = self._normalize(mask, darkness, blobs)
@@ -98,10 +123,7 @@ class Recognizer:
             images = np.concatenate([images, piece_images])
             probs = np.concatenate([probs, self._predict(piece_images)])
             blobs, images, probs = choose_cuts(blobs, options, doubtful, images, probs, self.min_confidence)
-        boxes = [blob.box for blob in blobs]
-        digits = [self._digit(box, p, scale, gray.shape) for box, p in zip(boxes, probs)]
-        return FrameResult(digits=digits, lines=read_rows(digits), mask=_to_frame_size(mask, gray.shape),
-                           digit_images=images)
+        return mask, [blob.box for blob in blobs], probs, images
 
     def _cut_options(self, mask: np.ndarray, blobs: list[Blob],
                      probs: np.ndarray) -> tuple[list[list[tuple[Blob, Blob]]], list[bool]]:
@@ -143,6 +165,16 @@ class Recognizer:
         frame_box = (int(round(x)), int(round(y)), max(1, int(round(w))), max(1, int(round(h))))
         digit = best if confidence >= self.min_confidence else None
         return Digit(box=frame_box, digit=digit, confidence=confidence, probs=probs.astype(np.float32))
+
+
+def turned_box(box: tuple[int, int, int, int], turn: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The box (x, y, w, h) holding a box turned by the affine `turn` (2, 3), within an image of `shape` (H, W)."""
+    x, y, w, h = box
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], np.float64) @ turn.T
+    (left, top), (right, bottom) = np.floor(corners.min(axis=0)), np.ceil(corners.max(axis=0))
+    left, top = int(max(left, 0)), int(max(top, 0))
+    right, bottom = int(min(right, shape[1])), int(min(bottom, shape[0]))
+    return left, top, max(1, right - left), max(1, bottom - top)
 
 
 def warm_up_page() -> np.ndarray:
