@@ -12,7 +12,8 @@ through the network -> rows (``rows``).
 The network gets [0, 1] images, white on black; its own first layer applies the training set's mean and
 standard deviation (stored in the model file). Only for a wide blob that cannot be read, or one as tall as two
 rows of its neighbours, is a second, small batch sent: the ways to cut it into two digits written touching
-(``rows.row_cuts``, ``cuts``).
+(``rows.row_cuts``, ``cuts``). A sheet whose rows are tilted more than MAX_READ_TILT is turned level and read
+again.
 """
 from __future__ import annotations
 
