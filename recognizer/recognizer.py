@@ -27,7 +27,8 @@ import numpy as np
 import numcnn
 from recognizer.cuts import choose_cuts, cut_across, split_options
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
-from recognizer.rows import read_rows, row_cuts, rows_tilt
+from recognizer.rows import measured_tilt, read_rows, row_cuts
+from recognizer.ruled_lines import steep_lines_tilt
 from recognizer.segment import Blob, digit_images, find_digit_blobs
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
@@ -94,7 +95,10 @@ class Recognizer:
         gray = to_gray(frame)
         small, scale = to_working_size(gray, self.working_size)
         mask, boxes, probs, images = self._read(small)
-        tilt = np.degrees(rows_tilt([box for box, p in zip(boxes, probs) if p.max() >= self.min_confidence]))
+        tilt = measured_tilt([box for box, p in zip(boxes, probs) if p.max() >= self.min_confidence])
+        if tilt is None:  # no rows to see: perhaps the digits are joined to ruled lines too steep to be found
+            tilt = steep_lines_tilt(mask)
+        tilt = np.degrees(tilt)
         if abs(tilt) <= MAX_READ_TILT:
             digits = [self._digit(box, p, scale, gray.shape) for box, p in zip(boxes, probs)]
             return FrameResult(digits=digits, lines=read_rows(digits), mask=_to_frame_size(mask, gray.shape),

@@ -33,6 +33,13 @@ def vertical_overlap(a: tuple[float, float, int, int], b: tuple[float, float, in
 
 def rows_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float:
     """The rows' tilt in radians (positive: falling to the right), from boxes (x, y, w, h); 0 when too few
+    neighbours agree on one (see ``measured_tilt``)."""
+    tilt = measured_tilt(boxes)
+    return 0.0 if tilt is None else tilt
+
+
+def measured_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float | None:
+    """The rows' tilt in radians (positive: falling to the right), from boxes (x, y, w, h); None when too few
     neighbours agree on one.
 
     Each box and its nearest neighbour on the right (less than MAX_TILT off horizontal) give a direction. A tilt
@@ -42,14 +49,14 @@ def rows_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float:
     agree with wins, and the tilt is the median direction of the pairs that agree with it.
     """
     if len(boxes) < 2:
-        return 0.0
+        return None
     x, y, w, h = np.asarray(boxes, dtype=np.float64).T
     cx, cy = x + w / 2, y + h / 2
     dx, dy = cx[None, :] - cx[:, None], cy[None, :] - cy[:, None]  # [i, j]: from box i to box j
     distance = np.where((dx > 0) & (np.abs(dy) < MAX_TILT * dx), np.hypot(dx, dy), np.inf)
     has_neighbour = np.isfinite(distance).any(axis=1)
     if not has_neighbour.any():
-        return 0.0
+        return None
     rows = np.flatnonzero(has_neighbour)
     nearest = np.argmin(distance, axis=1)[rows]
     angles = np.arctan2(dy[rows, nearest], dx[rows, nearest])
@@ -58,7 +65,7 @@ def rows_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float:
     best = int(np.argmax(agree.sum(axis=1)))
     agreeing = angles[agree[best]]
     # A few digits in short rows give too few neighbours, some of them in the next row: trust only a clear tilt.
-    return _median(agreeing) if len(agreeing) >= max(TILT_MIN_PAIRS, len(angles) / 2) else 0.0
+    return _median(agreeing) if len(agreeing) >= max(TILT_MIN_PAIRS, len(angles) / 2) else None
 
 
 def _median(values: np.ndarray) -> float:

@@ -22,6 +22,7 @@ from recognizer.kernels.lines import LINE_CELL  # 4: lines are looked for on a m
 LINE_MIN_LENGTH = 0.25     # straight runs of ink at least this long (of the shorter side) may be ruled lines...
 LINE_MIN_SPAN = 0.5        # ...when they span this much of the frame along them (a big "1" held close does not)
 LINE_MAX_TILT_DEG = 12     # ruled lines may be this far from horizontal/vertical
+STEEP_LINE_MAX_TILT_DEG = 30  # steeper ones, up to this, show a sheet's tilt (see steep_lines_tilt)
 LINE_TILT_STEP_DEG = 6     # the coarse lines are 3 cells thick: a kernel catches lines 3 degrees off it
 INK_OVER_LINE = 0.3        # a pen stroke on a printed line absorbs at least this much of the light it gets
 
@@ -194,3 +195,21 @@ def _line_kernels(length: int, vertical: bool) -> tuple[np.ndarray, ...]:
         cv2.line(kernel, (0, start_y), (length - 1, end_y), 1, 1)
         kernels.append(np.ascontiguousarray(kernel.T) if vertical else kernel)
     return tuple(kernels)
+
+
+def steep_lines_tilt(mask: np.ndarray) -> float:
+    """The tilt in radians (positive: falling to the right) of the straight ink that spans LINE_MIN_SPAN of the
+    frame's width at 12 to 30 degrees off level: ruled lines steeper than ``remove_ruled_lines`` looks for,
+    left in the mask (H, W) uint8; their median, or 0 when there are none. For a sheet held far askew, whose
+    digits sit on those lines and so cannot show the rows' tilt themselves."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    angles = []
+    for contour in contours:
+        if cv2.boundingRect(contour)[2] < LINE_MIN_SPAN * mask.shape[1]:
+            continue
+        (dx, dy, _, _) = cv2.fitLine(contour, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()  # digits on it: outliers
+        angle = np.degrees(np.arctan2(dy, dx))
+        angle = angle - 180 if angle > 90 else angle + 180 if angle <= -90 else angle
+        if LINE_MAX_TILT_DEG < abs(angle) <= STEEP_LINE_MAX_TILT_DEG:
+            angles.append(angle)
+    return float(np.radians(np.median(angles))) if angles else 0.0

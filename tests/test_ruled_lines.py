@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from recognizer.preprocess import faint_ink, threshold_ink
-from recognizer.ruled_lines import coarse_ink, remove_ruled_lines
+from recognizer.ruled_lines import coarse_ink, remove_ruled_lines, steep_lines_tilt
 
 HEIGHT, WIDTH = 480, 640
 
@@ -114,3 +114,21 @@ def test_remove_ruled_lines_removes_the_dashes_of_a_pale_grid():
     zero = np.zeros_like(mask)
     cv2.ellipse(zero, (330, 250), (20, 30), 0, 0, 360, 255, 4)
     assert (cleaned[zero > 0] > 0).mean() > 0.9
+
+
+@pytest.mark.parametrize("degrees", [-25, -18, 18, 25])
+def test_steep_lines_tilt_is_the_tilt_of_ruled_lines_too_steep_to_remove(degrees):
+    mask = np.zeros((480, 640), np.uint8)
+    slope = np.tan(np.radians(degrees))
+    for y in range(-200, 700, 60):  # lines across the frame, one with a digit-like blob sitting on it
+        cv2.line(mask, (0, y), (639, int(round(y + 639 * slope))), 255, 3)
+    cv2.circle(mask, (320, 240 - 20), 20, 255, 4)
+    assert steep_lines_tilt(mask) == pytest.approx(np.radians(degrees), abs=np.radians(1))
+
+
+def test_steep_lines_tilt_is_zero_without_long_steep_lines():
+    mask = np.zeros((480, 640), np.uint8)
+    cv2.line(mask, (0, 100), (639, 130), 255, 3)      # 3 degrees: the line finder's, not steep
+    cv2.line(mask, (100, 300), (250, 360), 255, 3)    # steep, but short: a stroke, not a ruled line
+    cv2.line(mask, (400, 0), (430, 479), 255, 3)      # a margin, near vertical
+    assert steep_lines_tilt(mask) == 0.0
