@@ -114,7 +114,7 @@ def row_cuts(boxes: Sequence[tuple[int, int, int, int]]) -> list[int | None]:
     """
     heights = [box[3] for box in boxes]
     cuts: list[int | None] = [None] * len(boxes)
-    if len(boxes) < 3 or max(heights) < TWO_ROWS * min(heights):  # the usual page: no blob is tall enough
+    if len(boxes) < 3 or max(heights) < TWO_ROWS * min(heights):  # no blob is tall enough to span two rows
         return cuts
     x, y, w, h = np.array(level_boxes(boxes, rows_tilt(boxes))).T
     centre_x, centre_y = x + w / 2, y + h / 2
