@@ -28,13 +28,13 @@ import numcnn
 from recognizer.cuts import choose_cuts, cut_across, split_options
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.rows import measured_tilt, read_rows, row_cuts
-from recognizer.ruled_lines import steep_lines_tilt
+from recognizer.ruled_lines import LINE_MAX_TILT_DEG, steep_lines_tilt
 from recognizer.segment import Blob, digit_images, find_digit_blobs
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
 WORKING_SIZE = 640        # frames are processed with their longer side this many pixels long
 MIN_CONFIDENCE = 0.5      # below this, the top class is less likely than all others together: "not a digit"
-MAX_READ_TILT = 12.0      # degrees: rows tilted more are turned level and read again (see Recognizer.process)
+MAX_READ_TILT = LINE_MAX_TILT_DEG  # degrees: rows tilted more are turned level and read again (see process)
 
 
 @dataclass(frozen=True)
@@ -95,16 +95,15 @@ class Recognizer:
         gray = to_gray(frame)
         small, scale = to_working_size(gray, self.working_size)
         mask, boxes, probs, images = self._read(small)
-        tilt = measured_tilt([box for box, p in zip(boxes, probs) if p.max() >= self.min_confidence])
+        digits = [self._digit(box, p, scale, gray.shape) for box, p in zip(boxes, probs)]
+        tilt = measured_tilt([box for box, digit in zip(boxes, digits) if digit.digit is not None])
         if tilt is None:  # no rows to see: perhaps the digits are joined to ruled lines too steep to be found
-            tilt = steep_lines_tilt(mask)
-        tilt = np.degrees(tilt)
-        if abs(tilt) <= MAX_READ_TILT:
-            digits = [self._digit(box, p, scale, gray.shape) for box, p in zip(boxes, probs)]
-            return FrameResult(digits=digits, lines=read_rows(digits), mask=_to_frame_size(mask, gray.shape),
+            tilt = steep_lines_tilt(mask)  # 0, or steeper than MAX_READ_TILT
+        if abs(np.degrees(tilt)) <= MAX_READ_TILT:
+            return FrameResult(digits=digits, lines=read_rows(digits, tilt), mask=_to_frame_size(mask, gray.shape),
                                digit_images=images)
         height, width = small.shape
-        turn = cv2.getRotationMatrix2D((width / 2, height / 2), tilt, 1.0)  # counter-clockwise by the tilt: level
+        turn = cv2.getRotationMatrix2D((width / 2, height / 2), np.degrees(tilt), 1.0)  # counter-clockwise: level
         level = cv2.warpAffine(small, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
         mask, boxes, probs, images = self._read(level)
         lines = read_rows([self._digit(box, p, 1.0, level.shape) for box, p in zip(boxes, probs)])

@@ -84,9 +84,10 @@ def level_boxes(boxes: Sequence[tuple[int, int, int, int]], tilt: float) -> list
     return level
 
 
-def group_rows(boxes: Sequence[tuple[int, int, int, int]]) -> list[list[int]]:
-    """Indices of ``boxes`` grouped into rows: rows top to bottom, each row left to right."""
-    boxes = level_boxes(boxes, rows_tilt(boxes))
+def group_rows(boxes: Sequence[tuple[int, int, int, int]], tilt: float | None = None) -> list[list[int]]:
+    """Indices of ``boxes`` grouped into rows: rows top to bottom, each row left to right. tilt: the rows'
+    ``rows_tilt`` in radians, when already measured."""
+    boxes = level_boxes(boxes, rows_tilt(boxes) if tilt is None else tilt)
     rows: list[list[int]] = []
     for i in sorted(range(len(boxes)), key=lambda i: boxes[i][0]):  # left to right
         x_centre = boxes[i][0] + boxes[i][2] / 2
@@ -132,8 +133,9 @@ def row_cuts(boxes: Sequence[tuple[int, int, int, int]]) -> list[int | None]:
     return cuts
 
 
-def read_rows(digits: Sequence[BoxedDigit]) -> list[str]:
-    """The digits read row by row, e.g. ["3142", "77"]; rejected blobs (digit None) are not read."""
+def read_rows(digits: Sequence[BoxedDigit], tilt: float | None = None) -> list[str]:
+    """The digits read row by row, e.g. ["3142", "77"]; rejected blobs (digit None) are not read. tilt: as
+    for ``group_rows``, measured on the read digits."""
     accepted = [d for d in digits if d.digit is not None]
-    rows = group_rows([d.box for d in accepted])
+    rows = group_rows([d.box for d in accepted], tilt)
     return ["".join(str(accepted[j].digit) for j in row) for row in rows]
