@@ -95,7 +95,7 @@ class Recognizer:
         gray = to_gray(frame)
         small, scale = to_working_size(gray, self.working_size)
         mask, boxes, probs, images = self._read(small)
-        digits = [self._digit(box, p, scale, gray.shape) for box, p in zip(boxes, probs)]
+        digits = self._digits(boxes, probs, scale)
         tilt = measured_tilt([box for box, digit in zip(boxes, digits) if digit.digit is not None])
         if tilt is None:  # no rows to see: perhaps the digits are joined to ruled lines too steep to be found
             tilt = steep_lines_tilt(mask)  # 0, or steeper than MAX_READ_TILT
@@ -106,11 +106,11 @@ class Recognizer:
         turn = cv2.getRotationMatrix2D((width / 2, height / 2), np.degrees(tilt), 1.0)  # counter-clockwise: level
         level = cv2.warpAffine(small, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
         mask, boxes, probs, images = self._read(level)
-        lines = read_rows([self._digit(box, p, 1.0, level.shape) for box, p in zip(boxes, probs)])
+        lines = read_rows(self._digits(boxes, probs, 1.0))
         back = cv2.invertAffineTransform(turn)
         boxes = [turned_box(box, back, small.shape) for box in boxes]
         mask = cv2.warpAffine(mask, back, (width, height), flags=cv2.INTER_NEAREST)
-        digits = [self._digit(box, p, scale, gray.shape) for box, p in zip(boxes, probs)]
+        digits = self._digits(boxes, probs, scale)
         return FrameResult(digits=digits, lines=lines, mask=_to_frame_size(mask, gray.shape), digit_images=images)
 
     def _read(self, small: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]], np.ndarray, np.ndarray]:
@@ -161,14 +161,17 @@ class Recognizer:
             return np.zeros((0, 10), dtype=np.float32)
         return self.model.predict_proba(images[:, None])
 
-    def _digit(self, box: tuple[int, int, int, int], probs: np.ndarray, scale: float,
-               frame_shape: tuple[int, int]) -> Digit:
-        best = int(np.argmax(probs))
-        confidence = float(probs[best])
-        x, y, w, h = (v / scale for v in box)
-        frame_box = (int(round(x)), int(round(y)), max(1, int(round(w))), max(1, int(round(h))))
-        digit = best if confidence >= self.min_confidence else None
-        return Digit(box=frame_box, digit=digit, confidence=confidence, probs=probs.astype(np.float32))
+    def _digits(self, boxes: list[tuple[int, int, int, int]], probs: np.ndarray, scale: float) -> list[Digit]:
+        """Boxes (x, y, w, h) in working-size pixels and their probabilities (N, 10) -> Digits with boxes in
+        frame pixels (divided by `scale`), read when the top probability reaches ``min_confidence``."""
+        best, confidence = probs.argmax(axis=1).tolist(), probs.max(axis=1).tolist()  # Python numbers, at once
+        digits = []
+        for box, p, digit, top in zip(boxes, probs, best, confidence):
+            x, y, w, h = (v / scale for v in box)
+            frame_box = (round(x), round(y), max(1, round(w)), max(1, round(h)))
+            digits.append(Digit(box=frame_box, digit=digit if top >= self.min_confidence else None,
+                                confidence=top, probs=p))
+        return digits
 
 
 def turned_box(box: tuple[int, int, int, int], turn: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -13,7 +13,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 ROW_OVERLAP = 0.5  # fraction of the smaller height two digits of one row share vertically
-MAX_TILT = np.tan(np.radians(30))  # rows tilted more than 30 degrees are not looked for
+MAX_TILT = math.tan(math.radians(30))  # rows tilted more than 30 degrees are not looked for
 ALIGNED = 0.25     # neighbours whose centres, turned level, are this many heights apart or less agree on a tilt...
 TILT_MIN_PAIRS = 3  # ...and the tilt is used when at least this many pairs (and half of them) agree
 ROW_NEIGHBOURS = 3.0  # digits within this many heights of a blob, side to side, tell which rows it spans...
@@ -48,29 +48,32 @@ def measured_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float | None:
     only within ~15 degrees, two far apart more closely. Of the pairs' own directions, the one most pairs
     agree with wins, and the tilt is the median direction of the pairs that agree with it.
     """
-    if len(boxes) < 2:
+    # Plain Python floats: a page holds a few dozen boxes at most, and NumPy's per-call overhead on arrays that
+    # small was most of this function's time.
+    centres = [(x + w / 2, y + h / 2, h) for x, y, w, h in boxes]
+    pairs = []  # (direction, reach): from each box to its nearest neighbour on the right
+    for cx, cy, height in centres:
+        nearest = None
+        for other_x, other_y, other_height in centres:
+            dx, dy = other_x - cx, other_y - cy
+            if dx > 0 and abs(dy) < MAX_TILT * dx:
+                distance = math.hypot(dx, dy)
+                if nearest is None or distance < nearest[0]:
+                    nearest = (distance, dx, dy, other_height)
+        if nearest is not None:
+            distance, dx, dy, other_height = nearest
+            pairs.append((math.atan2(dy, dx), math.atan2(ALIGNED * min(height, other_height), distance)))
+    if not pairs:
         return None
-    x, y, w, h = np.asarray(boxes, dtype=np.float64).T
-    cx, cy = x + w / 2, y + h / 2
-    dx, dy = cx[None, :] - cx[:, None], cy[None, :] - cy[:, None]  # [i, j]: from box i to box j
-    distance = np.where((dx > 0) & (np.abs(dy) < MAX_TILT * dx), np.hypot(dx, dy), np.inf)
-    has_neighbour = np.isfinite(distance).any(axis=1)
-    if not has_neighbour.any():
-        return None
-    rows = np.flatnonzero(has_neighbour)
-    nearest = np.argmin(distance, axis=1)[rows]
-    angles = np.arctan2(dy[rows, nearest], dx[rows, nearest])
-    reach = np.arctan2(ALIGNED * np.minimum(h[rows], h[nearest]), distance[rows, nearest])  # per pair
-    agree = np.abs(angles[:, None] - angles[None, :]) <= reach[None, :]  # [candidate, pair]
-    best = int(np.argmax(agree.sum(axis=1)))
-    agreeing = angles[agree[best]]
+    agreeing = max(([angle for angle, reach in pairs if abs(candidate - angle) <= reach] for candidate, _ in pairs),
+                   key=len)  # the first of the most agreed-with, as pairs come
     # A few digits in short rows give too few neighbours, some of them in the next row: trust only a clear tilt.
-    return _median(agreeing) if len(agreeing) >= max(TILT_MIN_PAIRS, len(angles) / 2) else None
+    return _median(agreeing) if len(agreeing) >= max(TILT_MIN_PAIRS, len(pairs) / 2) else None
 
 
-def _median(values: np.ndarray) -> float:
+def _median(values: Sequence[float]) -> float:
     """The median of a few values (np.median's overhead is ~0.1 ms, many times this whole sort)."""
-    ordered = np.sort(values)
+    ordered = sorted(values)
     return float(ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
 
 
