@@ -4,13 +4,15 @@ A sheet held in front of a camera is rarely level, so the rows' tilt is measured
 from each digit to its nearest neighbour on the right) and the boxes are turned level. Then two digits are in
 the same row when their vertical extents overlap by at least half of the smaller one; the row a digit joins
 is compared with its nearest member horizontally, so a row that bends a little still holds together.
+
+It is all plain Python on lists of boxes: a page holds a few dozen boxes at most, and on arrays that small
+NumPy's cost per call is more than these loops take.
 """
 from __future__ import annotations
 
 import math
 from typing import Protocol, Sequence
 
-import numpy as np
 
 ROW_OVERLAP = 0.5  # fraction of the smaller height two digits of one row share vertically
 MAX_TILT = math.tan(math.radians(30))  # rows tilted more than 30 degrees are not looked for
@@ -48,8 +50,6 @@ def measured_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float | None:
     only within ~15 degrees, two far apart more closely. Of the pairs' own directions, the one most pairs
     agree with wins, and the tilt is the median direction of the pairs that agree with it.
     """
-    # Plain Python floats: a page holds a few dozen boxes at most, and NumPy's per-call overhead on arrays that
-    # small was most of this function's time.
     centres = [(x + w / 2, y + h / 2, h) for x, y, w, h in boxes]
     pairs = []  # (direction, reach): from each box to its nearest neighbour on the right
     for cx, cy, height in centres:
@@ -72,14 +72,14 @@ def measured_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float | None:
 
 
 def _median(values: Sequence[float]) -> float:
-    """The median of a few values (np.median's overhead is ~0.1 ms, many times this whole sort)."""
+    """The median of a few values (np.median's overhead on a handful of values is many times this sort)."""
     ordered = sorted(values)
     return float(ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
 
 
 def level_boxes(boxes: Sequence[tuple[int, int, int, int]], tilt: float) -> list[tuple[float, float, int, int]]:
     """The boxes (x, y, w, h) with their centres turned by -tilt radians about the origin (sizes kept)."""
-    cos, sin = math.cos(tilt), math.sin(tilt)  # Python floats: the row grouping's arithmetic stays cheap
+    cos, sin = math.cos(tilt), math.sin(tilt)
     level = []
     for x, y, w, h in boxes:
         cx, cy = x + w / 2, y + h / 2
@@ -118,21 +118,25 @@ def row_cuts(boxes: Sequence[tuple[int, int, int, int]]) -> list[int | None]:
     """
     heights = [box[3] for box in boxes]
     cuts: list[int | None] = [None] * len(boxes)
-    if len(boxes) < 3 or max(heights) < TWO_ROWS * min(heights):  # no blob is tall enough to span two rows
+    shortest = min(heights, default=0)
+    if len(boxes) < 3 or max(heights) < TWO_ROWS * shortest:  # no blob is tall enough to span two rows
         return cuts
-    x, y, w, h = np.array(level_boxes(boxes, rows_tilt(boxes))).T
-    centre_x, centre_y = x + w / 2, y + h / 2
-    tall = np.flatnonzero(h >= TWO_ROWS * h.min())[:, None]  # the blobs that may span two rows
-    # [k, j]: blob j is beside tall blob k, much shorter, with its centre within k's height
-    near = ((np.abs(centre_x - centre_x[tall]) <= ROW_NEIGHBOURS * h[tall]) & (centre_y > y[tall])
-            & (centre_y < y[tall] + h[tall]) & (h * TWO_ROWS <= h[tall]))
-    upper, lower = near & (centre_y < centre_y[tall]), near & (centre_y >= centre_y[tall])
-    for k in np.flatnonzero(upper.any(axis=1) & lower.any(axis=1)):
-        i = int(tall[k, 0])
-        upper_bottom, lower_top = _median((y + h)[upper[k]]), _median(y[lower[k]])
-        if upper_bottom <= lower_top + 0.1 * _median(h[near[k]]):  # rows that overlap are one row
-            cut = int(round((upper_bottom + lower_top) / 2 - y[i]))
-            cuts[i] = cut if 2 <= cut <= h[i] - 2 else None
+    level = level_boxes(boxes, rows_tilt(boxes))
+    for i, (x, y, w, h) in enumerate(level):
+        if h < TWO_ROWS * shortest:
+            continue
+        # (top, height) of the blobs beside this one, much shorter, with their centres within its height
+        near = [(top, height) for left, top, width, height in level
+                if abs(left + width / 2 - (x + w / 2)) <= ROW_NEIGHBOURS * h and y < top + height / 2 < y + h
+                and height * TWO_ROWS <= h]
+        upper = [top + height for top, height in near if top + height / 2 < y + h / 2]  # their bottoms
+        lower = [top for top, height in near if top + height / 2 >= y + h / 2]  # their tops
+        if not upper or not lower:
+            continue
+        upper_bottom, lower_top = _median(upper), _median(lower)
+        if upper_bottom <= lower_top + 0.1 * _median([height for _, height in near]):  # overlapping rows are one
+            cut = round((upper_bottom + lower_top) / 2 - y)
+            cuts[i] = cut if 2 <= cut <= h - 2 else None
     return cuts
 
 
