@@ -4,6 +4,8 @@ Every stage is a small function of images, so each can be called and looked at a
 
     gray = to_gray(frame)                       # any image array -> (H, W) uint8
     small, scale = to_working_size(gray, 640)   # every frame is processed at one working size
+    if is_light_on_dark(small):                 # chalk on a blackboard, white digits on black as in MNIST
+        small = cv2.bitwise_not(small)          # ...are read as dark ink on light paper
     clean = denoise(small)
     darkness = ink_darkness(clean)              # 0 = paper, 255 = black ink, whatever the lighting
     mask = threshold_ink(darkness)              # 255 = ink
@@ -30,6 +32,10 @@ NOISE_SIGMAS = 5.0         # ...and darker than the paper's own noise could make
 HALF_PEAK = 0.5            # a blurred stroke ends where its darkness falls to this fraction of its peak
 HALF_PEAK_REACH = 0.015    # ...of the darkest ink this near (a fraction of the shorter side: a stroke's width)
 FAINT_LINE = 0.75          # lines are looked for in ink this fraction of the ink threshold's margin darker
+POLARITY_SAMPLE = 60       # the writing's polarity is judged on about this many rows of pixels...
+POLARITY_CONTRAST = 8      # ...from how far (0-255) they stand out from their neighbourhood's median...
+LIGHT_ON_DARK = 2.0        # ...light on dark when the light ones outweigh the dark ones this many times...
+MIN_LIGHT_WRITING = 0.2    # ...and stand out by this much per sampled pixel on average (not a few specks)
 
 
 def to_gray(frame: np.ndarray) -> np.ndarray:
@@ -86,6 +92,31 @@ def to_working_size(gray: np.ndarray, side: int) -> tuple[np.ndarray, float]:
         return gray, 1.0
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR), scale
+
+
+def is_light_on_dark(gray: np.ndarray) -> bool:
+    """(H, W) uint8 -> True when the writing is light on a dark ground (chalk on a blackboard, white digits on
+    black as MNIST's own) rather than dark ink on light paper.
+
+    Most of a page is its ground, so the median of a pixel's neighbourhood is the ground's level there, and
+    writing stands out from it on one side: darker for ink on paper, lighter for chalk. The light side must
+    clearly outweigh the dark one, summed over a sample of about POLARITY_SAMPLE rows (every pixel would tell
+    no more). Straight edges (a shadow's, the page's) leave no trace, as the median follows them, and paper
+    texture and noise weigh about the same on both sides. The corners of a light page on a dark desk do stand
+    out from the desk's median; but they touch the page, ground as light as they are, and writing does not.
+    """
+    step = max(1, round(min(gray.shape) / POLARITY_SAMPLE))
+    sample = np.ascontiguousarray(gray[step // 2::step, step // 2::step])
+    if min(sample.shape) < 5:
+        return False
+    ground = cv2.medianBlur(sample, 5)  # 5 sampled pixels: about 8% of the shorter side, wider than strokes
+    darker = cv2.subtract(cv2.subtract(ground, sample), POLARITY_CONTRAST)  # how far beyond the contrast; >= 0
+    lighter = cv2.subtract(cv2.subtract(sample, ground), POLARITY_CONTRAST)
+    brightest_ground = cv2.dilate(np.where(lighter == 0, sample, 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    apart = cv2.compare(brightest_ground, cv2.subtract(sample, POLARITY_CONTRAST), cv2.CMP_LT)  # not a corner
+    light = cv2.sumElems(cv2.bitwise_and(lighter, apart))[0]
+    dark = cv2.sumElems(darker)[0]
+    return light > LIGHT_ON_DARK * dark and light > MIN_LIGHT_WRITING * sample.size
 
 
 def denoise(gray: np.ndarray) -> np.ndarray:
@@ -173,7 +204,10 @@ def close_gaps(mask: np.ndarray) -> np.ndarray:
 
 
 def ink_mask(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The whole stage: (H, W) uint8 gray -> (mask (H, W) uint8 255 = ink, darkness (H, W) uint8)."""
+    """The whole stage: (H, W) uint8 gray -> (mask (H, W) uint8 255 = ink, darkness (H, W) uint8 of the ink,
+    whichever its polarity: light writing on a dark ground is turned dark on light first)."""
+    if is_light_on_dark(gray):
+        gray = cv2.bitwise_not(gray)
     darkness = ink_darkness(denoise(gray))
     levels = paper_level_and_margin(darkness)
     mask = threshold_ink(darkness, levels)

@@ -4,6 +4,7 @@
     python scripts/benchmark_recognizer.py --scenes 100 --blank 30 --seed 1 --data-dir ../shared/data/mnist
     python scripts/benchmark_recognizer.py --model runs/my_net/model.npz --repeats 10
     python scripts/benchmark_recognizer.py --blur 2 --rotate 10 --frame-size 320x240   # a harder camera
+    python scripts/benchmark_recognizer.py --light-on-dark                              # chalk on a blackboard
 
 Scenes come from ``recognizer.synth.make_scene`` (640x480 photos of paper with rows of MNIST **test** digits,
 uneven light, shadows, blur, noise, perspective, sometimes ruled lines and the desk around the page), so the
@@ -19,6 +20,8 @@ network has never seen these digits. It measures
 ``--squared`` writes every page on squared paper. ``--blur``, ``--rotate`` and ``--frame-size`` change the camera
 for the accuracy and phantom counts (not the latency): a Gaussian blur of that many pixels (out of focus), the whole frame turned by that many degrees
 (a sheet held askew) and the frame resized to WxH (a cheaper camera, or a sheet farther away).
+``--light-on-dark`` inverts every frame's tones last: light writing on a dark ground, like chalk on a blackboard
+(the blank pages too, so the phantom count is of dark pages).
 
 It ends with one summary block to paste into the README together with the command line.
 """
@@ -56,6 +59,7 @@ def main() -> None:
     parser.add_argument("--frame-size", help="resize frames to WxH, e.g. 320x240 (default: 640x480 as made)")
     parser.add_argument("--stages", action="store_true", help="also time each stage of process() on its own")
     parser.add_argument("--squared", action="store_true", help="every page squared paper (a pale grid)")
+    parser.add_argument("--light-on-dark", action="store_true", help="invert the frames: light writing on dark")
     args = parser.parse_args()
     if args.scenes < 1 or args.blank < 0 or args.repeats < 1 or args.blur < 0:
         parser.error("--scenes and --repeats must be >= 1, --blank and --blur >= 0")
@@ -65,7 +69,7 @@ def main() -> None:
         frame_size = None
     if args.frame_size and (frame_size is None or len(frame_size) != 2 or min(frame_size) < 16):
         parser.error(f"--frame-size must be WxH with both at least 16, like 320x240; got {args.frame_size!r}")
-    camera = camera_change(args.blur, args.rotate, frame_size)
+    camera = camera_change(args.blur, args.rotate, frame_size, args.light_on_dark)
 
     recognizer = Recognizer.from_file(args.model)
     images, labels = synth.load_test_digits(args.data_dir)
@@ -93,8 +97,9 @@ def main() -> None:
     ] + [f"    {name + ':':41s} median {ms:.2f} ms" for name, ms in stages.items()]))
 
 
-def camera_change(blur: float, rotate: float, frame_size: tuple[int, int] | None) -> Callable[[np.ndarray], np.ndarray]:
-    """What the harder camera does to a (480, 640, 3) scene: blur, then turn, then resize."""
+def camera_change(blur: float, rotate: float, frame_size: tuple[int, int] | None,
+                  light_on_dark: bool = False) -> Callable[[np.ndarray], np.ndarray]:
+    """What the harder camera does to a (480, 640, 3) scene: blur, then turn, then resize, then invert."""
     def change(image: np.ndarray) -> np.ndarray:
         if blur > 0:
             image = cv2.GaussianBlur(image, (0, 0), blur)
@@ -105,6 +110,8 @@ def camera_change(blur: float, rotate: float, frame_size: tuple[int, int] | None
         if frame_size is not None:
             shrinking = frame_size[0] < image.shape[1]
             image = cv2.resize(image, frame_size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+        if light_on_dark:
+            image = cv2.bitwise_not(image)
         return image
     return change
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from recognizer.preprocess import (close_gaps, denoise, estimate_background, ink_darkness, ink_mask,
-                                   paper_level_and_margin, threshold_ink, to_gray, to_working_size)
+                                   is_light_on_dark, paper_level_and_margin, threshold_ink, to_gray,
+                                   to_working_size)
 
 HEIGHT, WIDTH = 480, 640
 
@@ -115,6 +116,49 @@ def test_darkness_turns_dark_ink_on_white_into_white_on_black():
     gray, ink = paper_with_digits(np.ones((HEIGHT, WIDTH), np.float32))
     darkness = ink_darkness(gray)
     assert darkness[ink].mean() > 150 and darkness[~ink].mean() < 10
+
+
+def page_on_a_desk(rng: np.random.Generator) -> np.ndarray:
+    """(H, W) uint8: a blank light page, tilted a little, on a dark desk, with camera noise."""
+    frame = np.full((HEIGHT, WIDTH), 45, np.uint8)
+    corners = np.array([[70, 40], [590, 60], [575, 450], [55, 430]], np.int32)
+    cv2.fillPoly(frame, [corners], 215)
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.5)
+    return np.clip(frame + rng.normal(0, 3, frame.shape), 0, 255).astype(np.uint8)
+
+
+def test_dark_ink_on_paper_is_not_taken_for_light_writing():
+    gray, _ = paper_with_digits(uneven_light())
+    assert not is_light_on_dark(gray)
+    ruled = gray.copy()
+    ruled[::40] = ruled[::40] // 2  # dark printed lines
+    assert not is_light_on_dark(ruled)
+    # A blank page on a dark desk: its corners stand out from the desk around them, but they are not writing.
+    assert not is_light_on_dark(page_on_a_desk(np.random.default_rng(0)))
+    for frame in (np.zeros((HEIGHT, WIDTH), np.uint8), np.full((HEIGHT, WIDTH), 255, np.uint8),
+                  np.random.default_rng(1).integers(0, 256, (HEIGHT, WIDTH), dtype=np.uint8), np.zeros((3, 3), np.uint8)):
+        assert not is_light_on_dark(frame)
+
+
+def test_light_writing_on_a_dark_ground_is_read_as_dark_ink_on_light_paper():
+    """Chalk on a blackboard: the mask holds the strokes, as for ink on paper, under the same uneven light."""
+    ink = paper_with_digits(np.ones((HEIGHT, WIDTH), np.float32))[1]
+    board = np.where(ink, 0.85, 0.12).astype(np.float32) * uneven_light() * 255
+    gray = np.clip(board + np.random.default_rng(2).normal(0, 2, board.shape), 0, 255).astype(np.uint8)
+    assert is_light_on_dark(gray)
+    mask, darkness = ink_mask(gray)
+    core = cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    near_ink = cv2.dilate(ink.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    assert (mask[core] > 0).mean() > 0.95 and (mask[~near_ink] > 0).mean() < 0.001
+    assert darkness[core].mean() > 50 > darkness[~near_ink].mean()  # the strokes are the ink, the board paper
+
+
+def test_an_inverted_page_gives_the_same_ink_mask_as_the_page():
+    gray, _ = paper_with_digits(uneven_light())
+    mask, darkness = ink_mask(gray)
+    inverted_mask, inverted_darkness = ink_mask(cv2.bitwise_not(gray))
+    np.testing.assert_array_equal(inverted_mask, mask)
+    np.testing.assert_array_equal(inverted_darkness, darkness)
 
 
 def test_paper_level_and_margin_are_the_median_and_the_scaled_median_absolute_deviation():

@@ -74,6 +74,11 @@ def test_a_clean_page_is_read_row_by_row(recognizer, mnist):
     assert all(d.digit is not None and d.confidence >= recognizer.min_confidence for d in result.digits)
 
 
+def test_white_digits_on_black_as_in_mnist_itself_are_read(recognizer, mnist):
+    frame = cv2.bitwise_not(clean_page(mnist[1], ["314", "27"], recognizer))  # light on dark, like chalk
+    assert recognizer.process(frame).lines == ["314", "27"]
+
+
 def test_digits_of_two_rows_that_touch_are_read_in_their_rows(recognizer, mnist):
     """Rows written close together: the 4 reaches down into the 2 under it (one blob, two rows tall)."""
     upper, lower = [("3", 40, 80), ("1", 40, 210), ("4", 40, 340)], [("2", 112, 340), ("7", 112, 470)]
