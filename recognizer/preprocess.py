@@ -102,8 +102,9 @@ def is_light_on_dark(gray: np.ndarray) -> bool:
     writing stands out from it on one side: darker for ink on paper, lighter for chalk. The light side must
     clearly outweigh the dark one, summed over a sample of about POLARITY_SAMPLE rows (every pixel would tell
     no more). Straight edges (a shadow's, the page's) leave no trace, as the median follows them, and paper
-    texture and noise weigh about the same on both sides. The corners of a light page on a dark desk do stand
-    out from the desk's median; but they touch the page, ground as light as they are, and writing does not.
+    texture and noise weigh about the same on both sides. The corners of a light page on a dark desk, and the
+    narrow tips of light between shadows, do stand out from the dark median around them; but they lie next to
+    ground as light as they are (the rest of the page), and writing does not.
     """
     step = max(1, round(min(gray.shape) / POLARITY_SAMPLE))
     sample = np.ascontiguousarray(gray[step // 2::step, step // 2::step])
@@ -112,10 +113,13 @@ def is_light_on_dark(gray: np.ndarray) -> bool:
     ground = cv2.medianBlur(sample, 5)  # 5 sampled pixels: about 8% of the shorter side, wider than strokes
     darker = cv2.subtract(cv2.subtract(ground, sample), POLARITY_CONTRAST)  # how far beyond the contrast; >= 0
     lighter = cv2.subtract(cv2.subtract(sample, ground), POLARITY_CONTRAST)
-    brightest_ground = cv2.dilate(np.where(lighter == 0, sample, 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    dark, light = cv2.sumElems(darker)[0], cv2.sumElems(lighter)[0]
+    if light <= LIGHT_ON_DARK * dark or light <= MIN_LIGHT_WRITING * sample.size:
+        return False  # leaving out the corners below could only lower the light side's sum
+    ground_only = cv2.bitwise_and(sample, cv2.compare(lighter, 0, cv2.CMP_EQ))
+    brightest_ground = cv2.dilate(ground_only, np.ones((5, 5), np.uint8))  # within 2 sampled pixels
     apart = cv2.compare(brightest_ground, cv2.subtract(sample, POLARITY_CONTRAST), cv2.CMP_LT)  # not a corner
     light = cv2.sumElems(cv2.bitwise_and(lighter, apart))[0]
-    dark = cv2.sumElems(darker)[0]
     return light > LIGHT_ON_DARK * dark and light > MIN_LIGHT_WRITING * sample.size
 
 
