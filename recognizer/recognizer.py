@@ -117,7 +117,7 @@ class Recognizer:
         """One working-size gray image (H, W) uint8 -> (ink mask (H, W) uint8, the digits' boxes (x, y, w, h),
         their probabilities (N, 10), the images the network saw (N, 28, 28))."""
         mask, darkness = ink_mask(small)
-        blobs = find_digit_blobs(mask, darkness)
+        blobs = find_digit_blobs(mask, darkness, small)
         images = self._normalize(mask, darkness, blobs)
         probs = self._predict(images)
         options, doubtful = self._cut_options(mask, blobs, probs)

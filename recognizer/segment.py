@@ -11,7 +11,8 @@ it, are still found). No step loops over pixels in Python. A digit is one blob, 
 gap (a 5 or a 4 drawn in two strokes, a broken 1): blobs stacked on top of each other, overlapping
 horizontally and close vertically, are merged. What remains is kept only if it looks like a digit: not a
 speck, not much larger or smaller than the page's handwriting, not a long thin line, not a solid patch, not
-faint or soft-edged shading, and not cut by (or hugging) the frame's edge.
+faint or soft-edged shading, not cut by (or hugging) the frame's edge, and not a sliver along the edge between
+two regions (a page on a desk).
 
 The per-blob measures (the contours' boxes, the gaps between fragments, each blob's darkness and edge
 steepness) and the digits' normalization run in Numba kernels, one call for all blobs (``recognizer/kernels/``:
@@ -47,6 +48,9 @@ MIN_INK_DARKNESS = 0.22  # writing is at least this much darker than the paper a
 FAINT_INK = 0.6          # blobs with ink fainter than this fraction of the page's handwriting are not writing
 MIN_EDGE_STEEPNESS = 0.2  # of its darkness: the edge of a pen stroke rises steeply even out of focus (see edge_step)
 FAINT_AND_SOFT = 90, 32  # ink lighter than this (0-255) with edge steps under this is paper texture or show-through
+THIN = 4.0               # a blob this many times longer than wide is a stroke or a sliver...
+EDGE_SIDES = 0.75        # ...a sliver of an edge when one side of it is less than this fraction as bright
+EDGE_SIDE_GAP = 3        # pixels between the blob and the strips either side of it that are compared
 MERGE_X_OVERLAP = 0.5    # fragments of one digit overlap horizontally by this much of the narrower,
 MERGE_Y_GAP = 0.2        # are separated vertically by less than this much of a typical digit's height,
 MERGE_MAX_HEIGHT = 1.4   # and together are not taller than this many typical digits (two rows are)
@@ -212,6 +216,30 @@ def near_edges(edge_points: np.ndarray, boxes: np.ndarray, reach: float) -> np.n
     return np.any((px >= x - reach) & (px < x + w + reach) & (py >= y - reach) & (py < y + h + reach), axis=1)
 
 
+def on_region_edge(gray: np.ndarray, box: Box) -> bool:
+    """Whether a thin blob (box (x, y, w, h), THIN times longer than wide) lies on the edge between two regions
+    of different brightness in the frame's gray (H, W) uint8: the median of a strip along one long side of it
+    is less than EDGE_SIDES of the other's. A page's edge on a desk leaves such slivers of ink on the desk's
+    side; a "1" on the page has paper on both sides. A straight edge passes through the box, so the strips,
+    just outside it, are each on one side of the edge even when it is tilted.
+    """
+    x, y, w, h = box
+    if h >= THIN * w:
+        width = max(4, w)
+        before = gray[y:y + h, max(0, x - EDGE_SIDE_GAP - width):max(0, x - EDGE_SIDE_GAP)]
+        after = gray[y:y + h, x + w + EDGE_SIDE_GAP:x + w + EDGE_SIDE_GAP + width]
+    elif w >= THIN * h:
+        height = max(4, h)
+        before = gray[max(0, y - EDGE_SIDE_GAP - height):max(0, y - EDGE_SIDE_GAP), x:x + w]
+        after = gray[y + h + EDGE_SIDE_GAP:y + h + EDGE_SIDE_GAP + height, x:x + w]
+    else:
+        return False
+    if before.size == 0 or after.size == 0:
+        return False
+    sides = sorted((float(np.median(before)), float(np.median(after))))
+    return sides[0] < EDGE_SIDES * sides[1]
+
+
 def edge_step(soft: np.ndarray, blob: Blob) -> float:
     """How steeply a blob's edge rises from the paper: the median darkness step across 3 pixels (a morphological
     gradient, 0-255) on its outline. soft: (h, w) uint8 darkness in the blob's box.
@@ -255,13 +283,16 @@ def is_pen_edge(level: float, step: float) -> bool:
     return step >= MIN_EDGE_STEEPNESS * level and (level >= faint_level or step >= soft_step)
 
 
-def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> list[Blob]:
+def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
+                     gray: np.ndarray | None = None) -> list[Blob]:
     """(H, W) uint8 ink mask -> the blobs that look like digits, top to bottom.
 
     With the frame's ``darkness`` (see ``preprocess.ink_darkness``), blobs that are not pen strokes by their
     tone are dropped too: their darkest ink (90th percentile, so that thin or blurred strokes are not judged by
     their grey edges) fainter than MIN_INK_DARKNESS or much fainter than the page's handwriting (shading at a
-    page edge, show-through), or their edges soft for their darkness (shadows; see ``is_pen_edge``).
+    page edge, show-through), or their edges soft for their darkness (shadows; see ``is_pen_edge``). With the
+    frame's ``gray`` (H, W) uint8, thin blobs along the edge between a light and a dark region are dropped
+    (see ``on_region_edge``).
     """
     min_height = max(MIN_HEIGHT_PX, MIN_HEIGHT * min(mask.shape))
     blobs, edge_points, component_boxes = find_components(mask, SPECK * min_height)
@@ -276,6 +307,8 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> li
         blobs = [blob for blob, near_it in zip(blobs, near.tolist()) if not near_it]
     # What the box alone rules out first: finding a blob's own ink (drawing its contours) costs more.
     blobs = [blob for blob in blobs if box_rejection_reason(blob.box, mask.shape) is None]
+    if gray is not None:
+        blobs = [blob for blob in blobs if not on_region_edge(gray, blob.box)]
     blobs = [Blob(blob.box, blob.contours, ink) for blob, ink in zip(blobs, own_inks(mask, blobs, component_boxes))]
     blobs = [blob for blob in blobs
              if rejection_reason(blob.box, int(np.count_nonzero(blob.ink)), mask.shape) is None]
@@ -288,9 +321,10 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None) -> li
     return sorted(blobs, key=lambda blob: (blob.box[1], blob.box[0]))
 
 
-def find_digit_boxes(mask: np.ndarray, darkness: np.ndarray | None = None) -> list[Box]:
-    """(H, W) uint8 ink mask -> boxes (x, y, w, h) of the blobs that look like digits."""
-    return [blob.box for blob in find_digit_blobs(mask, darkness)]
+def find_digit_boxes(mask: np.ndarray, darkness: np.ndarray | None = None,
+                     gray: np.ndarray | None = None) -> list[Box]:
+    """(H, W) uint8 ink mask -> boxes (x, y, w, h) of the blobs that look like digits (see ``find_digit_blobs``)."""
+    return [blob.box for blob in find_digit_blobs(mask, darkness, gray)]
 
 
 def digit_ink(mask: np.ndarray, blob: Blob, darkness: np.ndarray | None = None) -> np.ndarray:

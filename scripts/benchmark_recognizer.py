@@ -182,7 +182,7 @@ def time_stages(recognizer: Recognizer, scenes: list[synth.Scene], repeats: int)
             gray, _ = timed("frame to working-size gray",
                             lambda: to_working_size(to_gray(scene.image), recognizer.working_size))
             mask, darkness = timed("ink mask (light, threshold, ruled lines)", ink_mask, gray)
-            blobs = timed("digit blobs", find_digit_blobs, mask, darkness)
+            blobs = timed("digit blobs", find_digit_blobs, mask, darkness, gray)
             digits = timed("normalize each digit", recognizer._normalize, mask, darkness, blobs)
             timed("network, all digits at once", recognizer._predict, digits)
     return {name: float(np.median(times)) for name, times in stage_times.items()}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from recognizer.segment import (Blob, digit_ink, edge_step, find_blobs, find_digit_blobs, find_digit_boxes,
-                                is_pen_edge, is_plausible_digit, merge_fragments)
+                                is_pen_edge, is_plausible_digit, merge_fragments, on_region_edge)
 
 FRAME = (480, 640)
 
@@ -118,3 +118,33 @@ def test_pen_strokes_out_of_focus_are_kept_and_shadows_of_any_darkness_dropped(b
         x, y, w, h = blob.box
         step = edge_step(darkness[y:y + h, x:x + w], blob)
         assert is_pen_edge(level, step) == (name == "pen"), (name, level, step)
+
+
+def page_on_desk(edge_x: int, tilt_degrees: float = 0.0) -> np.ndarray:
+    """(H, W) uint8 gray: a light page (200) right of a line through (edge_x, 240), a dark desk (70) left of it."""
+    gray = np.full(FRAME, 70, np.uint8)
+    dx = np.tan(np.radians(tilt_degrees)) * 240
+    cv2.fillPoly(gray, [np.array([[edge_x + dx, 0], [639, 0], [639, 479], [edge_x - dx, 479]], np.int32)], 200)
+    return gray
+
+
+def test_a_sliver_along_the_page_edge_is_on_a_region_edge_and_a_one_on_the_page_is_not():
+    sliver = (196, 150, 4, 180)                  # just off the page, on the desk's side
+    assert on_region_edge(page_on_desk(200), sliver)
+    assert on_region_edge(page_on_desk(200, tilt_degrees=8), (180, 150, 30, 180))  # a tilted edge, its box
+    assert not on_region_edge(page_on_desk(200), (400, 150, 6, 60))  # paper on both sides
+    assert not on_region_edge(page_on_desk(200), (180, 150, 40, 60))  # not thin: a digit across a shadow's edge
+    wide = np.full(FRAME, 70, np.uint8)
+    wide[100:] = 200                             # a page below a horizontal edge...
+    assert on_region_edge(wide, (100, 96, 200, 4))  # ...and a sliver along it
+
+
+def test_find_digit_blobs_with_the_gray_frame_drops_slivers_along_a_page_edge():
+    mask = blank()
+    cv2.line(mask, (197, 150), (197, 330), 255, 3)  # the sliver
+    cv2.line(mask, (402, 180), (402, 250), 255, 5)  # a "1" on the page
+    zero(mask, (500, 220))
+    gray = page_on_desk(200)
+    assert len(find_digit_boxes(mask)) == 3
+    boxes = find_digit_boxes(mask, gray=gray)
+    assert len(boxes) == 2 and all(x > 300 for x, _, _, _ in boxes)
