@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from typing import Protocol, Sequence
 
-
 ROW_OVERLAP = 0.5  # fraction of the smaller height two digits of one row share vertically
 MAX_TILT = math.tan(math.radians(30))  # rows tilted more than 30 degrees are not looked for
 ALIGNED = 0.25     # neighbours whose centres, turned level, are this many heights apart or less agree on a tilt...

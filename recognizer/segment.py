@@ -50,7 +50,8 @@ MIN_EDGE_STEEPNESS = 0.2  # of its darkness: the edge of a pen stroke rises stee
 FAINT_AND_SOFT = 90, 32  # ink lighter than this (0-255) with edge steps under this is paper texture or show-through
 THIN = 4.0               # a blob this many times longer than wide is a stroke or a sliver...
 EDGE_SIDES = 0.75        # ...a sliver of an edge when one side of it is less than this fraction as bright
-EDGE_SIDE_GAP = 3        # pixels between the blob and the strips either side of it that are compared
+EDGE_SIDE_GAP = 3        # pixels between the blob and the strips either side of it that are compared...
+EDGE_SIDE_WIDTH = 10     # ...at least this wide (twice the blob's width if more), their paper's median
 MERGE_X_OVERLAP = 0.5    # fragments of one digit overlap horizontally by this much of the narrower,
 MERGE_Y_GAP = 0.2        # are separated vertically by less than this much of a typical digit's height,
 MERGE_MAX_HEIGHT = 1.4   # and together are not taller than this many typical digits (two rows are)
@@ -216,28 +217,30 @@ def near_edges(edge_points: np.ndarray, boxes: np.ndarray, reach: float) -> np.n
     return np.any((px >= x - reach) & (px < x + w + reach) & (py >= y - reach) & (py < y + h + reach), axis=1)
 
 
-def on_region_edge(gray: np.ndarray, box: Box) -> bool:
+def on_region_edge(gray: np.ndarray, mask: np.ndarray, box: Box) -> bool:
     """Whether a thin blob (box (x, y, w, h), THIN times longer than wide) lies on the edge between two regions
-    of different brightness in the frame's gray (H, W) uint8: the median of a strip along one long side of it
-    is less than EDGE_SIDES of the other's. A page's edge on a desk leaves such slivers of ink on the desk's
-    side; a "1" on the page has paper on both sides. A straight edge passes through the box, so the strips,
-    just outside it, are each on one side of the edge even when it is tilted.
+    of different brightness in the frame's gray (H, W) uint8: the paper in a strip along one long side of it
+    (its median where the mask (H, W) has no ink) is less than EDGE_SIDES as bright as in the other. A page's
+    edge on a desk leaves such slivers of ink on the desk's side; a "1" on the page has paper on both sides,
+    whatever ink or margin line lies beside it. A straight edge passes through the box, so the strips, just
+    outside it, are each on one side of the edge even when it is tilted.
     """
     x, y, w, h = box
     if h >= THIN * w:
-        width = max(4, w)
-        before = gray[y:y + h, max(0, x - EDGE_SIDE_GAP - width):max(0, x - EDGE_SIDE_GAP)]
-        after = gray[y:y + h, x + w + EDGE_SIDE_GAP:x + w + EDGE_SIDE_GAP + width]
+        width = max(EDGE_SIDE_WIDTH, 2 * w)
+        strips = (np.s_[y:y + h, max(0, x - EDGE_SIDE_GAP - width):max(0, x - EDGE_SIDE_GAP)],
+                  np.s_[y:y + h, x + w + EDGE_SIDE_GAP:x + w + EDGE_SIDE_GAP + width])
     elif w >= THIN * h:
-        height = max(4, h)
-        before = gray[max(0, y - EDGE_SIDE_GAP - height):max(0, y - EDGE_SIDE_GAP), x:x + w]
-        after = gray[y + h + EDGE_SIDE_GAP:y + h + EDGE_SIDE_GAP + height, x:x + w]
+        height = max(EDGE_SIDE_WIDTH, 2 * h)
+        strips = (np.s_[max(0, y - EDGE_SIDE_GAP - height):max(0, y - EDGE_SIDE_GAP), x:x + w],
+                  np.s_[y + h + EDGE_SIDE_GAP:y + h + EDGE_SIDE_GAP + height, x:x + w])
     else:
         return False
-    if before.size == 0 or after.size == 0:
+    papers = [gray[strip][mask[strip] == 0] for strip in strips]
+    if min(paper.size for paper in papers) == 0:
         return False
-    sides = sorted((float(np.median(before)), float(np.median(after))))
-    return sides[0] < EDGE_SIDES * sides[1]
+    darker, lighter = sorted(float(np.median(paper)) for paper in papers)
+    return darker < EDGE_SIDES * lighter
 
 
 def edge_step(soft: np.ndarray, blob: Blob) -> float:
@@ -308,7 +311,7 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
     # What the box alone rules out first: finding a blob's own ink (drawing its contours) costs more.
     blobs = [blob for blob in blobs if box_rejection_reason(blob.box, mask.shape) is None]
     if gray is not None:
-        blobs = [blob for blob in blobs if not on_region_edge(gray, blob.box)]
+        blobs = [blob for blob in blobs if not on_region_edge(gray, mask, blob.box)]
     blobs = [Blob(blob.box, blob.contours, ink) for blob, ink in zip(blobs, own_inks(mask, blobs, component_boxes))]
     blobs = [blob for blob in blobs
              if rejection_reason(blob.box, int(np.count_nonzero(blob.ink)), mask.shape) is None]

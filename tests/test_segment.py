@@ -129,14 +129,24 @@ def page_on_desk(edge_x: int, tilt_degrees: float = 0.0) -> np.ndarray:
 
 
 def test_a_sliver_along_the_page_edge_is_on_a_region_edge_and_a_one_on_the_page_is_not():
+    no_ink = blank()
     sliver = (196, 150, 4, 180)                  # just off the page, on the desk's side
-    assert on_region_edge(page_on_desk(200), sliver)
-    assert on_region_edge(page_on_desk(200, tilt_degrees=8), (180, 150, 30, 180))  # a tilted edge, its box
-    assert not on_region_edge(page_on_desk(200), (400, 150, 6, 60))  # paper on both sides
-    assert not on_region_edge(page_on_desk(200), (180, 150, 40, 60))  # not thin: a digit across a shadow's edge
+    assert on_region_edge(page_on_desk(200), no_ink, sliver)
+    assert on_region_edge(page_on_desk(200, tilt_degrees=8), no_ink, (180, 150, 30, 180))  # a tilted edge
+    assert not on_region_edge(page_on_desk(200), no_ink, (400, 150, 6, 60))  # paper on both sides
+    assert not on_region_edge(page_on_desk(200), no_ink, (180, 150, 40, 60))  # not thin: a digit on a shadow's edge
     wide = np.full(FRAME, 70, np.uint8)
     wide[100:] = 200                             # a page below a horizontal edge...
-    assert on_region_edge(wide, (100, 96, 200, 4))  # ...and a sliver along it
+    assert on_region_edge(wide, no_ink, (100, 96, 200, 4))  # ...and a sliver along it
+
+
+def test_a_one_beside_other_digits_and_a_margin_line_has_paper_on_both_sides():
+    gray, mask = np.full(FRAME, 200, np.uint8), blank()
+    one = (300, 150, 6, 60)
+    cv2.line(gray, (290, 100), (290, 300), 90, 3)            # a margin line 7 px to its left
+    cv2.rectangle(mask, (312, 150), (340, 210), 255, -1)     # the next digit's ink, filling the right strip...
+    gray[mask > 0] = 40                                      # ...dark in the frame
+    assert not on_region_edge(gray, mask, one)
 
 
 def test_find_digit_blobs_with_the_gray_frame_drops_slivers_along_a_page_edge():
