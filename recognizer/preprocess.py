@@ -7,12 +7,9 @@ Every stage is a small function of images, so each can be called and looked at a
     if is_light_on_dark(small):                 # chalk on a blackboard, white digits on black as in MNIST
         small = cv2.bitwise_not(small)          # ...are read as dark ink on light paper
     clean = denoise(small)
-    background = estimate_background(clean)     # the paper without ink, under the same light
-    darkness = ink_darkness(clean, background)  # 0 = paper, 255 = black ink, whatever the lighting
-    levels = paper_level_and_margin(darkness)   # the paper's darkness, and how much darker ink is
-    shade = shade_noise(levels, background)     # a wider margin where dim light makes the noise larger
-    mask = threshold_ink(darkness, levels, shade)  # 255 = ink
-    mask = remove_ruled_lines(mask, darkness, faint_ink(darkness, levels, shade))  # printed lines are not ink
+    darkness = ink_darkness(clean)              # 0 = paper, 255 = black ink, whatever the lighting
+    mask = threshold_ink(darkness)              # 255 = ink
+    mask = remove_ruled_lines(mask, darkness, faint_ink(darkness))  # printed lines are not ink to read
     mask = close_gaps(mask)
 
 Why divide by the background: a camera sees reflectance x illumination. Dividing the image by an
@@ -21,8 +18,6 @@ thinner than its kernel) cancels the illumination, so shadows and gradients disa
 threshold, set from the paper's own noise, works everywhere in the frame.
 """
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -160,56 +155,27 @@ def ink_darkness(gray: np.ndarray, background: np.ndarray | None = None) -> np.n
     return cv2.bitwise_not(reflectance)  # 255 - reflectance
 
 
-class PaperLevels(NamedTuple):
-    """What ink is measured against, in 0-255 darkness units (see ``paper_level_and_margin``)."""
-
-    paper: float   # the paper's darkness level
-    margin: float  # how much darker than the paper ink must be: the larger of a contrast and `noise`
-    noise: float   # NOISE_SIGMAS times the paper's noise, where the light is typical for the frame
-
-
-def threshold_ink(darkness: np.ndarray, levels: PaperLevels | None = None,
-                  shade: np.ndarray | None = None) -> np.ndarray:
+def threshold_ink(darkness: np.ndarray, levels: tuple[float, float] | None = None) -> np.ndarray:
     """(H, W) uint8 darkness -> (H, W) uint8 mask, 255 where there is ink. levels: the frame's
-    ``paper_level_and_margin``, when already measured; shade: its ``shade_noise``, if any.
+    ``paper_level_and_margin``, when already measured.
 
     Two conditions, both adaptive. Against the paper: darker than its typical level (the median, since most
     of a page is blank) by the larger of a minimum ink contrast and several times the paper's noise (robust
-    spread; with `shade`, the noise where each pixel's light is). Against the nearby stroke: at least half as
-    dark as the darkest ink within a few pixels. A blurred stroke's edge is where its darkness falls to half
-    its peak, so this keeps strokes their true width, whatever the pen and the focus, and keeps small loops
-    (of 6, 8, 9) and gaps between digits open.
+    spread). Against the nearby stroke: at least half as dark as the darkest ink within a few pixels. A
+    blurred stroke's edge is where its darkness falls to half its peak, so this keeps strokes their true
+    width, whatever the pen and the focus, and keeps small loops (of 6, 8, 9) and gaps between digits open.
     """
-    paper, margin, _ = levels if levels is not None else paper_level_and_margin(darkness)
+    paper, margin = levels if levels is not None else paper_level_and_margin(darkness)
     size = _odd(HALF_PEAK_REACH * min(darkness.shape))
     peak = cv2.dilate(darkness, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     half_peak = cv2.convertScaleAbs(peak, alpha=HALF_PEAK, beta=(1 - HALF_PEAK) * round(paper))
     # Both conditions in one comparison: "darker than the level" is ">= its floor + 1" for whole numbers.
-    floor = int(min(paper + margin, 254)) + 1
-    if shade is not None:
-        floor = cv2.max(cv2.add(shade, int(paper) + 1), floor)
-    return cv2.compare(darkness, cv2.max(half_peak, floor), cv2.CMP_GE)  # cv2.max: 5x np.maximum
+    darker_than_paper = int(min(paper + margin, 254)) + 1
+    return cv2.compare(darkness, cv2.max(half_peak, darker_than_paper), cv2.CMP_GE)  # cv2.max: 5x np.maximum
 
 
-def shade_noise(levels: PaperLevels, background: np.ndarray) -> np.ndarray | None:
-    """The noise part of the ink's margin pixel by pixel, where the light is dim: (H, W) uint8, 0-255 darkness
-    units; or None when it stays within the margin everywhere (then it changes nothing). levels: the frame's
-    ``paper_level_and_margin``; background: its ``estimate_background`` (H, W) uint8.
-
-    A camera's noise is about the same number of gray levels everywhere, and darkness is relative to the
-    background: where the background is k times darker than is typical for the frame, the noise in darkness
-    is k times larger, and the paper's texture in a deep shadow or a dark corner would pass for ink.
-    """
-    typical = _histogram_median(cv2.calcHist([background[::8, ::8]], [0], None, [256], [0, 256]).ravel())
-    dimmest = cv2.minMaxLoc(background)[0]
-    if dimmest > 0 and levels.noise * typical / dimmest <= levels.margin:
-        return None
-    return cv2.divide(levels.noise * typical, background)  # saturates at 255; 0 where the background is 0
-
-
-def paper_level_and_margin(darkness: np.ndarray) -> PaperLevels:
-    """(H, W) uint8 darkness -> the paper's level, how much darker than it ink must be, and the noise part of
-    that margin (a ``PaperLevels``), in 0-255 units.
+def paper_level_and_margin(darkness: np.ndarray) -> tuple[float, float]:
+    """(H, W) uint8 darkness -> (the paper's level, how much darker than it ink must be), in 0-255 units.
 
     The paper's level is the median darkness of a sample of pixels, as most of a page is paper. The margin
     is the larger of a minimum ink contrast and several times the paper's noise, measured as the median
@@ -218,8 +184,8 @@ def paper_level_and_margin(darkness: np.ndarray) -> PaperLevels:
     counts = cv2.calcHist([darkness[::4, ::4]], [0], None, [256], [0, 256]).ravel()  # ~2x np.bincount
     paper = _histogram_median(counts)
     deviations = np.bincount(np.abs(np.arange(256) - round(paper)), weights=counts)
-    noise = NOISE_SIGMAS * 1.4826 * _histogram_median(deviations)  # the MAD of Gaussian noise is 0.6745 sigma
-    return PaperLevels(paper, max(255 * MIN_INK_CONTRAST, noise), noise)
+    noise_sigma = 1.4826 * _histogram_median(deviations)  # the MAD of Gaussian noise is 0.6745 sigma
+    return paper, max(255 * MIN_INK_CONTRAST, NOISE_SIGMAS * noise_sigma)
 
 
 def _histogram_median(counts: np.ndarray) -> float:
@@ -227,16 +193,13 @@ def _histogram_median(counts: np.ndarray) -> float:
     return float(np.searchsorted(np.cumsum(counts), (counts.sum() + 1) / 2))
 
 
-def faint_ink(darkness: np.ndarray, levels: PaperLevels | None = None, shade: np.ndarray | None = None) -> np.ndarray:
+def faint_ink(darkness: np.ndarray, levels: tuple[float, float] | None = None) -> np.ndarray:
     """(H, W) uint8 darkness -> (H, W) uint8 mask, 255 where it is darker than the paper by FAINT_LINE of the
-    ink threshold's margin (levels, shade: as for ``threshold_ink``). The pale lines of squared paper
-    threshold into dashes, which do not look like lines; at this lower level they are whole."""
-    paper, margin, _ = levels if levels is not None else paper_level_and_margin(darkness)
-    level = min(paper + FAINT_LINE * margin, 254)
-    if shade is None:
-        return cv2.threshold(darkness, level, 255, cv2.THRESH_BINARY)[1]
-    floor = cv2.max(cv2.convertScaleAbs(shade, alpha=FAINT_LINE, beta=paper), int(level))  # "> level" in whole numbers
-    return cv2.compare(darkness, floor, cv2.CMP_GT)
+    ink threshold's margin (levels: as for ``threshold_ink``). The pale lines of squared paper threshold into
+    dashes, which do not look like lines; at this lower level they are whole."""
+    paper, margin = levels if levels is not None else paper_level_and_margin(darkness)
+    _, faint = cv2.threshold(darkness, min(paper + FAINT_LINE * margin, 254), 255, cv2.THRESH_BINARY)
+    return faint
 
 
 def close_gaps(mask: np.ndarray) -> np.ndarray:
@@ -249,13 +212,10 @@ def ink_mask(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     whichever its polarity: light writing on a dark ground is turned dark on light first)."""
     if is_light_on_dark(gray):
         gray = cv2.bitwise_not(gray)
-    clean = denoise(gray)
-    background = estimate_background(clean)
-    darkness = ink_darkness(clean, background)
+    darkness = ink_darkness(denoise(gray))
     levels = paper_level_and_margin(darkness)
-    shade = shade_noise(levels, background)
-    mask = threshold_ink(darkness, levels, shade)
-    mask = close_gaps(remove_ruled_lines(mask, darkness, faint_ink(darkness, levels, shade)))
+    mask = threshold_ink(darkness, levels)
+    mask = close_gaps(remove_ruled_lines(mask, darkness, faint_ink(darkness, levels)))
     return mask, darkness
 
 
