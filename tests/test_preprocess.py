@@ -135,8 +135,9 @@ def test_dark_ink_on_paper_is_not_taken_for_light_writing():
     assert not is_light_on_dark(ruled)
     # A blank page on a dark desk: its corners stand out from the desk around them, but they are not writing.
     assert not is_light_on_dark(page_on_a_desk(np.random.default_rng(0)))
-    for frame in (np.zeros((HEIGHT, WIDTH), np.uint8), np.full((HEIGHT, WIDTH), 255, np.uint8),
-                  np.random.default_rng(1).integers(0, 256, (HEIGHT, WIDTH), dtype=np.uint8), np.zeros((3, 3), np.uint8)):
+    noise = np.random.default_rng(1).integers(0, 256, (HEIGHT, WIDTH), dtype=np.uint8)
+    for frame in (np.zeros((HEIGHT, WIDTH), np.uint8), np.full((HEIGHT, WIDTH), 255, np.uint8), noise,
+                  np.zeros((3, 3), np.uint8)):
         assert not is_light_on_dark(frame)
 
 
