@@ -113,14 +113,17 @@ def is_light_on_dark(gray: np.ndarray) -> bool:
     ground = cv2.medianBlur(sample, 5)  # 5 sampled pixels: about 8% of the shorter side, wider than strokes
     darker = cv2.subtract(cv2.subtract(ground, sample), POLARITY_CONTRAST)  # how far beyond the contrast; >= 0
     lighter = cv2.subtract(cv2.subtract(sample, ground), POLARITY_CONTRAST)
-    dark, light = cv2.sumElems(darker)[0], cv2.sumElems(lighter)[0]
-    if light <= LIGHT_ON_DARK * dark or light <= MIN_LIGHT_WRITING * sample.size:
+    dark = cv2.sumElems(darker)[0]
+
+    def outweighs(light: float) -> bool:
+        return light > LIGHT_ON_DARK * dark and light > MIN_LIGHT_WRITING * sample.size
+
+    if not outweighs(cv2.sumElems(lighter)[0]):
         return False  # leaving out the corners below could only lower the light side's sum
     ground_only = cv2.bitwise_and(sample, cv2.compare(lighter, 0, cv2.CMP_EQ))
     brightest_ground = cv2.dilate(ground_only, np.ones((5, 5), np.uint8))  # within 2 sampled pixels
     apart = cv2.compare(brightest_ground, cv2.subtract(sample, POLARITY_CONTRAST), cv2.CMP_LT)  # not a corner
-    light = cv2.sumElems(cv2.bitwise_and(lighter, apart))[0]
-    return light > LIGHT_ON_DARK * dark and light > MIN_LIGHT_WRITING * sample.size
+    return outweighs(cv2.sumElems(cv2.bitwise_and(lighter, apart))[0])
 
 
 def denoise(gray: np.ndarray) -> np.ndarray:

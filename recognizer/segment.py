@@ -226,16 +226,13 @@ def on_region_edge(gray: np.ndarray, mask: np.ndarray, box: Box) -> bool:
     outside it, are each on one side of the edge even when it is tilted.
     """
     x, y, w, h = box
-    if h >= THIN * w:
-        width = max(EDGE_SIDE_WIDTH, 2 * w)
-        strips = (np.s_[y:y + h, max(0, x - EDGE_SIDE_GAP - width):max(0, x - EDGE_SIDE_GAP)],
-                  np.s_[y:y + h, x + w + EDGE_SIDE_GAP:x + w + EDGE_SIDE_GAP + width])
-    elif w >= THIN * h:
-        height = max(EDGE_SIDE_WIDTH, 2 * h)
-        strips = (np.s_[max(0, y - EDGE_SIDE_GAP - height):max(0, y - EDGE_SIDE_GAP), x:x + w],
-                  np.s_[y + h + EDGE_SIDE_GAP:y + h + EDGE_SIDE_GAP + height, x:x + w])
-    else:
+    if w >= THIN * h:  # lying along the rows: the same test on the frame transposed
+        return on_region_edge(gray.T, mask.T, (y, x, h, w))
+    if h < THIN * w:
         return False
+    width = max(EDGE_SIDE_WIDTH, 2 * w)
+    strips = (np.s_[y:y + h, max(0, x - EDGE_SIDE_GAP - width):max(0, x - EDGE_SIDE_GAP)],
+              np.s_[y:y + h, x + w + EDGE_SIDE_GAP:x + w + EDGE_SIDE_GAP + width])
     papers = [gray[strip][mask[strip] == 0] for strip in strips]
     if min(paper.size for paper in papers) == 0:
         return False
