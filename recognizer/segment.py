@@ -171,9 +171,11 @@ def merge_fragments(blobs: list[Blob], min_height: float) -> list[Blob]:
 
 def rejection_reason(box: Box, ink: int, frame_shape: tuple[int, int]) -> str | None:
     """Why a blob (box, ink pixels) in a frame of (H, W) cannot be a handwritten digit; None if it can."""
-    reason = box_rejection_reason(box, frame_shape)
-    if reason is not None:
-        return reason
+    return box_rejection_reason(box, frame_shape) or fill_rejection_reason(box, ink)
+
+
+def fill_rejection_reason(box: Box, ink: int) -> str | None:
+    """The reason of ``rejection_reason`` told by how much of the box (x, y, w, h) its `ink` pixels fill."""
     x, y, w, h = box
     fill = ink / float(w * h)
     if fill < MIN_FILL or (fill > MAX_FILL and w >= 0.35 * h):  # a "1" can be solid
@@ -310,8 +312,7 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
     if gray is not None:
         blobs = [blob for blob in blobs if not on_region_edge(gray, mask, blob.box)]
     blobs = [Blob(blob.box, blob.contours, ink) for blob, ink in zip(blobs, own_inks(mask, blobs, component_boxes))]
-    blobs = [blob for blob in blobs
-             if rejection_reason(blob.box, int(np.count_nonzero(blob.ink)), mask.shape) is None]
+    blobs = [blob for blob in blobs if fill_rejection_reason(blob.box, int(np.count_nonzero(blob.ink))) is None]
     if darkness is not None and blobs:
         levels, steps = (values.tolist() for values in blob_tones(darkness, blobs))
         page = quantile(np.array(levels), 0.5) if len(blobs) >= 3 else 0.0
