@@ -25,6 +25,7 @@ LINE_MAX_TILT_DEG = 12     # ruled lines may be this far from horizontal/vertica
 STEEP_LINE_MAX_TILT_DEG = 30  # steeper ones, up to this, show a sheet's tilt (see steep_lines_tilt)
 LINE_TILT_STEP_DEG = 6     # the coarse lines are 3 cells thick: a kernel catches lines 3 degrees off it
 INK_OVER_LINE = 0.3        # a pen stroke on a printed line absorbs at least this much of the light it gets
+MAX_LINE_THICKNESS = 0.05  # of the shorter side: "lines" thicker across are a big digit's broad strokes
 
 
 def remove_ruled_lines(mask: np.ndarray, darkness: np.ndarray | None = None,
@@ -145,6 +146,8 @@ def remove_thin_ink(mask: np.ndarray, lines: np.ndarray, vertical: bool, darknes
     if not runs.any():
         return mask
     thickness = int(_histogram_median(runs)) + 2  # a tilted line's runs are a little longer than its width
+    if thickness > MAX_LINE_THICKNESS * min(mask.shape):
+        return mask
     result, thin, tones = mask.copy(), np.empty_like(ink), np.zeros(256, np.int64)
     thin = thin[:line_kernels.take_thin_ink(image, ink, thickness, across(result), thin, tone, tones)]
     # Nothing is darker than 255: without darkness, or without a sample of the line, nothing is given back so.

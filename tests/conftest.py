@@ -20,7 +20,7 @@ def mnist_dir() -> Path:
     directory = os.environ.get("NUMCNN_DATA")
     if not directory or not Path(directory).is_dir():
         pytest.skip(f"real MNIST not available: set NUMCNN_DATA to its directory (or put it in {SHARED_MNIST})")
-    return Path(directory)
+    return Path(directory).resolve()  # absolute: tests link to it from elsewhere, and may change directory
 
 
 @pytest.fixture(scope="session")

@@ -120,6 +120,21 @@ def test_a_big_digit_held_close_to_the_camera_is_read(recognizer, digit):
     assert height >= 180 and recognizer.process(page).lines == [digit]
 
 
+def test_marker_digits_filling_most_of_the_frame_are_read(recognizer, mnist):
+    """MNIST test digits written with a broad marker, 60% of the frame tall: their strokes (30-40 px wide) span
+    more than half the frame, as a ruled line does, but are far thicker than one, so they are not thinned away."""
+    images, labels = mnist[1][0][:20], mnist[1][1][:20]
+    noise = np.random.default_rng(0)
+    read = 0
+    for image, label in zip(images, labels):
+        stroke = cv2.resize(image, (400, 400), interpolation=cv2.INTER_CUBIC) > 100  # sharp-edged marker ink
+        page = np.full((480, 640), 225.0)
+        page[40:440, 120:520] -= 190 * stroke
+        page = cv2.GaussianBlur(page, (0, 0), 1.5) + noise.normal(0, 3, page.shape)
+        read += recognizer.process(np.clip(page, 0, 255).astype(np.uint8)).lines == [str(label)]
+    assert read >= 17, f"{read} of 20 read"
+
+
 def test_low_confidence_digits_are_rejected_not_guessed(mnist):
     strict = Recognizer.from_file(min_confidence=0.999999)
     scene = synth.make_scene(np.random.default_rng(3), *mnist[1])

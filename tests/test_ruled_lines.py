@@ -46,6 +46,17 @@ def test_remove_ruled_lines_keeps_a_big_digit_held_close_to_the_camera(thickness
     assert np.count_nonzero(cleaned[360:]) < 0.02 * np.count_nonzero(mask[360:])
 
 
+def test_remove_ruled_lines_keeps_the_broad_stroke_of_a_digit_filling_the_frame():
+    """A marker digit held close: its slanted stroke, 36 px wide, spans more than half the frame, as a line
+    would; but no printed line is that thick, and thinning it across would cut it into stripes."""
+    mask = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.line(mask, (380, 60), (290, 420), 255, 36)
+    cv2.line(mask, (0, 450), (WIDTH - 1, 452), 255, 2)  # a ruled line below it still goes
+    cleaned = remove_ruled_lines(mask)
+    np.testing.assert_array_equal(cleaned[:440], mask[:440])
+    assert np.count_nonzero(cleaned[440:]) < 0.02 * np.count_nonzero(mask[440:])
+
+
 def test_remove_ruled_lines_removes_a_vertical_margin():
     mask = np.zeros((HEIGHT, WIDTH), np.uint8)
     cv2.line(mask, (60, 0), (60, HEIGHT - 1), 255, 2)
