@@ -35,9 +35,11 @@ def load_test_digits(data_dir: str | None = None) -> tuple[np.ndarray, np.ndarra
 
 
 def make_scene(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
-               size: tuple[int, int] = (480, 640), blank: bool = False, squared: bool = False) -> Scene:
+               size: tuple[int, int] = (480, 640), blank: bool = False, squared: bool = False,
+               big: bool = False) -> Scene:
     """One synthetic photo. images: (N, 28, 28) uint8 digits to draw from; size: (H, W); blank: no digits;
-    squared: on squared paper (a pale grid), instead of plain or ruled paper."""
+    squared: on squared paper (a pale grid), instead of plain or ruled paper; big: one digit 35-70% of the
+    frame tall, in a broad pen, as a sheet held close to the camera shows it."""
     height, width = size
     paper = paper_texture(rng, height, width)
     ruled = rng.random() < 0.4
@@ -47,7 +49,12 @@ def make_scene(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
         ruled = True
     elif ruled:
         draw_ruled_lines(rng, paper, pitch)
-    lines, boxes = ([], []) if blank else write_digits(rng, paper, images, labels, pitch if ruled else None)
+    if blank:
+        lines, boxes = [], []
+    elif big:
+        lines, boxes = write_big_digit(rng, paper, images, labels)
+    else:
+        lines, boxes = write_digits(rng, paper, images, labels, pitch if ruled else None)
     image = paper * lighting(rng, height, width)[:, :, None]
     image, boxes = camera_view(rng, image, boxes)
     return Scene(camera_noise(rng, image), lines, boxes)
@@ -155,6 +162,22 @@ def write_row(rng: np.random.Generator, paper: np.ndarray, images: np.ndarray, l
         boxes.append((left, top, glyph_width, glyph_height))
         x = left + glyph_width + rng.uniform(0.2, 0.8) * digit_height
     return text, boxes
+
+
+def write_big_digit(rng: np.random.Generator, paper: np.ndarray, images: np.ndarray,
+                    labels: np.ndarray) -> tuple[list[str], list[Box]]:
+    """Write one random test digit 35-70% of the paper's height, with sharp edges and strokes up to 0.4 stroke
+    widths broader (a marker), somewhere near the middle, in place. Returns ([its string], [its box])."""
+    height, width = paper.shape[:2]
+    index = int(rng.integers(len(images)))
+    alpha = render_digit(rng, images[index], rng.uniform(0.35, 0.7) * height, rng.uniform(0.0, 0.4))
+    glyph_height, glyph_width = alpha.shape
+    # MNIST's soft edges, blown up this much, would be as soft as a shadow's; a marker's stay sharp.
+    alpha = np.clip((alpha - 0.5) * max(1.0, glyph_height / 40) + 0.5, 0, 1)
+    top = int(rng.uniform(0.1, 0.9) * (height - glyph_height))
+    left = int(rng.uniform(0.2, 0.8) * (width - glyph_width))
+    blend_ink(paper[top:top + glyph_height, left:left + glyph_width], alpha, ink_colour(rng))
+    return [str(int(labels[index]))], [(left, top, glyph_width, glyph_height)]
 
 
 def ink_colour(rng: np.random.Generator) -> tuple[float, float, float]:

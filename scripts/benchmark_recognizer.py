@@ -5,6 +5,7 @@
     python scripts/benchmark_recognizer.py --model runs/my_net/model.npz --repeats 10
     python scripts/benchmark_recognizer.py --blur 2 --rotate 10 --frame-size 320x240   # a harder camera
     python scripts/benchmark_recognizer.py --light-on-dark                              # chalk on a blackboard
+    python scripts/benchmark_recognizer.py --big                                        # a sheet held close
 
 Scenes come from ``recognizer.synth.make_scene`` (640x480 photos of paper with rows of MNIST **test** digits,
 uneven light, shadows, blur, noise, perspective, sometimes ruled lines and the desk around the page), so the
@@ -21,7 +22,8 @@ network has never seen these digits. It measures
 for the accuracy and phantom counts (not the latency): a Gaussian blur of that many pixels (out of focus), the whole frame turned by that many degrees
 (a sheet held askew) and the frame resized to WxH (a cheaper camera, or a sheet farther away).
 ``--light-on-dark`` inverts every frame's tones last: light writing on a dark ground, like chalk on a blackboard
-(the blank pages too, so the phantom count is of dark pages).
+(the blank pages too, so the phantom count is of dark pages). ``--big`` writes one digit per page instead of
+rows, 35-70% of the frame tall, in a broad pen: a sheet held close to the camera (the blank pages are as usual).
 
 It ends with one summary block to paste into the README together with the command line.
 """
@@ -60,6 +62,7 @@ def main() -> None:
     parser.add_argument("--stages", action="store_true", help="also time each stage of process() on its own")
     parser.add_argument("--squared", action="store_true", help="every page squared paper (a pale grid)")
     parser.add_argument("--light-on-dark", action="store_true", help="invert the frames: light writing on dark")
+    parser.add_argument("--big", action="store_true", help="one big digit per page, as a sheet held close shows it")
     args = parser.parse_args()
     if args.scenes < 1 or args.blank < 0 or args.repeats < 1 or args.blur < 0:
         parser.error("--scenes and --repeats must be >= 1, --blank and --blur >= 0")
@@ -75,7 +78,8 @@ def main() -> None:
     images, labels = synth.load_test_digits(args.data_dir)
     rng = np.random.default_rng(args.seed)
 
-    correct, total, wrong_scenes = read_scenes(recognizer, rng, images, labels, args.scenes, camera, args.squared)
+    correct, total, wrong_scenes = read_scenes(recognizer, rng, images, labels, args.scenes, camera, args.squared,
+                                               args.big)
     phantoms, phantom_pages = count_phantoms(recognizer, rng, images, labels, args.blank, camera, args.squared)
     scenes = latency_scenes(rng, images, labels)
     times_ms, digits_per_scene = time_process(recognizer, scenes, args.repeats), [len("".join(s.lines)) for s in scenes]
@@ -117,11 +121,12 @@ def camera_change(blur: float, rotate: float, frame_size: tuple[int, int] | None
 
 
 def read_scenes(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
-                count: int, camera: Callable[[np.ndarray], np.ndarray], squared: bool) -> tuple[int, int, int]:
+                count: int, camera: Callable[[np.ndarray], np.ndarray], squared: bool,
+                big: bool = False) -> tuple[int, int, int]:
     """Read `count` scenes. Returns (digits read correctly, true digits, scenes with any mistake)."""
     correct = total = wrong_scenes = 0
     for _ in range(count):
-        scene = synth.make_scene(rng, images, labels, squared=squared)
+        scene = synth.make_scene(rng, images, labels, squared=squared, big=big)
         score = synth.score_lines(scene.lines, recognizer.process(camera(scene.image)).lines)
         digits = sum(len(line) for line in scene.lines)
         correct, total = correct + score, total + digits

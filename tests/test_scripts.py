@@ -122,6 +122,15 @@ def test_benchmark_recognizer_reads_light_writing_on_dark(mnist_dir):
     assert 0 < total and 0.5 * total <= correct <= total  # read as ink on paper, nothing would be read
 
 
+def test_benchmark_recognizer_reads_big_digits_of_a_sheet_held_close(mnist_dir):
+    result = run_script("scripts/benchmark_recognizer.py", "--scenes", "4", "--blank", "0", "--repeats", "1",
+                        "--big", "--data-dir", str(mnist_dir))
+    assert result.returncode == 0, result.stderr
+    read = next(line for line in result.stdout.splitlines() if "digits read:" in line)
+    correct, total = (int(v) for v in read.split("(")[1].split(" ")[0].split("/"))
+    assert total == 4 and correct >= 2  # one digit per scene
+
+
 def test_benchmark_recognizer_names_a_bad_frame_size():
     result = run_script("scripts/benchmark_recognizer.py", "--frame-size", "320by240")
     assert result.returncode == 2 and "--frame-size must be WxH" in result.stderr

@@ -55,6 +55,14 @@ def test_blank_scene_has_no_digits():
     assert scene.lines == [] and scene.boxes == []
 
 
+def test_big_scene_has_one_digit_a_third_to_two_thirds_of_the_frame_tall():
+    for seed in range(5):
+        scene = make_scene(np.random.default_rng(seed), *fake_digits(), big=True)
+        (x, y, w, h), = scene.boxes
+        assert len(scene.lines) == 1 and len(scene.lines[0]) == 1
+        assert 0.3 * 480 <= h <= 0.8 * 480  # the camera's perspective changes the size a little
+
+
 def test_load_test_digits_is_the_test_set(mnist_dir):
     images, labels = load_test_digits(str(mnist_dir))
     assert images.shape == (10000, 28, 28) and images.dtype == np.uint8 and labels.shape == (10000,)
