@@ -43,25 +43,47 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
 
     Accepts (H, W), (H, W, 1), (H, W, 3) BGR, (H, W, 4) BGRA and (H, W, 2) gray+alpha, of any real dtype:
     uint8 as is, uint16 scaled by 1/257, floats in [0, 1] scaled by 255 (floats beyond 1 taken as 0-255),
-    bool as 0/255. NaN and inf become 0 or 255. Raises TypeError/ValueError for anything that is not an image.
+    bool as 0/255. NaN and inf become 0 or 255. Transparent parts are filled to contrast with the writing
+    (``flatten_alpha``). Raises TypeError/ValueError for anything that is not an image.
     """
     if not isinstance(frame, np.ndarray):
         hint = " (a failed camera read returns None)" if frame is None else ""
         raise TypeError(f"frame must be a numpy array holding an image, got {type(frame).__name__}{hint}")
-    if frame.ndim == 3 and frame.shape[2] in (1, 2):
+    if frame.ndim == 3 and frame.shape[2] == 1:
         frame = frame[:, :, 0]
-    if frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] not in (3, 4)):
+    if frame.ndim not in (2, 3) or (frame.ndim == 3 and frame.shape[2] not in (2, 3, 4)):
         raise ValueError(f"frame must have shape (H, W), (H, W, 3) BGR or (H, W, 4) BGRA, got {frame.shape}")
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ValueError(f"frame is empty (shape {frame.shape}); it holds no pixels to look at")
-    frame = np.ascontiguousarray(_to_uint8(frame))
-    if frame.ndim == 2:
-        return frame
-    code = cv2.COLOR_BGR2GRAY if frame.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
-    return cv2.cvtColor(frame, code)
+    frame = np.ascontiguousarray(to_uint8(frame))
+    if frame.ndim == 3 and frame.shape[2] in (2, 4):
+        frame = flatten_alpha(frame)
+    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
 
 
-def _to_uint8(frame: np.ndarray) -> np.ndarray:
+def flatten_alpha(image: np.ndarray) -> np.ndarray:
+    """(H, W, 4) BGRA or (H, W, 2) gray+alpha, uint8 -> (H, W, 3) BGR or (H, W) gray: the transparent parts
+    filled with a ground that contrasts with the opaque ones, white under dark writing and black under light.
+
+    A drawing saved with a transparent background may store any colour there, often black under black
+    strokes: read as it is, it would show nothing. The opaque pixels are the writing; their median tells its
+    tone. Fully opaque images (a camera's BGRA) come back unchanged but for the alpha channel.
+    """
+    colour, alpha = image[:, :, :-1], image[:, :, -1]
+    colour = colour[:, :, 0] if colour.shape[2] == 1 else np.ascontiguousarray(colour)
+    if alpha.min() == 255:
+        return colour
+    tone = colour if colour.ndim == 2 else cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY)
+    writing = tone[alpha >= 128]
+    ground = 255 if writing.size == 0 or np.median(writing) < 128 else 0
+    opacity = alpha.astype(np.float32) / 255
+    if colour.ndim == 3:
+        opacity = opacity[:, :, None]
+    return (colour * opacity + ground * (1 - opacity) + 0.5).astype(np.uint8)
+
+
+def to_uint8(frame: np.ndarray) -> np.ndarray:
+    """An image of any real dtype -> uint8, scaled as ``to_gray`` describes (channels kept)."""
     dtype = frame.dtype
     if dtype == np.uint8:
         return frame

@@ -30,6 +30,8 @@ from typing import Any, Callable, Iterator
 import cv2
 import numpy as np
 
+from recognizer.preprocess import flatten_alpha, to_uint8
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 CaptureFactory = Callable[[Any], Any]
@@ -305,7 +307,8 @@ def quiet_opencv_logs() -> Iterator[None]:
 
 
 def read_image(path: Path) -> np.ndarray | None:
-    """(H, W, 3) uint8 BGR, upright per the EXIF orientation of phone photos; None when unreadable.
+    """(H, W, 3) uint8 BGR, upright per the EXIF orientation of phone photos; None when unreadable. A
+    transparent background (a drawing saved as PNG) is filled to contrast with the writing (``flatten_alpha``).
 
     Reads the bytes with NumPy so paths with non-ASCII characters work on every OS.
     """
@@ -316,9 +319,15 @@ def read_image(path: Path) -> np.ndarray | None:
     if data.size == 0:
         return None
     try:
-        return cv2.imdecode(data, cv2.IMREAD_COLOR)
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR)  # drops the alpha channel, keeps the EXIF turn
+        if image is None:
+            return None
+        stored = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)  # the alpha channel too, if any (never EXIF-turned)
     except cv2.error:
         return None
+    if stored is not None and stored.ndim == 3 and stored.shape[2] == 4 and stored.shape[:2] == image.shape[:2]:
+        image = flatten_alpha(to_uint8(stored))
+    return image
 
 
 def natural_sort_key(path: Path) -> list:

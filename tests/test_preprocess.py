@@ -34,15 +34,27 @@ def uneven_light() -> np.ndarray:
     np.full((6, 8), 100, np.uint8),
     np.full((6, 8, 1), 100, np.uint8),
     np.full((6, 8, 3), 100, np.uint8),
-    np.dstack([np.full((6, 8, 3), 100, np.uint8), np.zeros((6, 8), np.uint8)]),  # alpha is ignored
+    np.dstack([np.full((6, 8, 3), 100, np.uint8), np.full((6, 8), 255, np.uint8)]),  # opaque, as from a camera
+    np.dstack([np.full((6, 8), 100, np.uint8), np.full((6, 8), 255, np.uint8)]),
     np.full((6, 8), 100 / 255, np.float32),
     np.full((6, 8, 3), 100 / 255, np.float64),
     np.full((6, 8), 100 * 257, np.uint16),
-], ids=["gray", "gray-1-channel", "bgr", "bgra", "float32", "float64-bgr", "uint16"])
+], ids=["gray", "gray-1-channel", "bgr", "bgra", "gray-alpha", "float32", "float64-bgr", "uint16"])
 def test_to_gray_accepts_every_image_layout(frame):
     gray = to_gray(frame)
     assert gray.shape == (6, 8) and gray.dtype == np.uint8
     np.testing.assert_array_equal(gray, 100)
+
+
+@pytest.mark.parametrize("stroke", [0, 255])
+def test_to_gray_fills_a_transparent_background_to_contrast_with_the_writing(stroke):
+    """A drawing saved with a transparent background: its colour there is black (as drawing programs often
+    store it) whatever the strokes' colour; only the alpha channel tells strokes from background."""
+    drawing = np.zeros((40, 40, 4), np.uint8)
+    cv2.line(drawing, (20, 5), (20, 35), (stroke, stroke, stroke, 255), 5)
+    gray = to_gray(drawing)
+    on_stroke, background = gray[20, 20], gray[20, 5]
+    assert on_stroke == stroke and background == 255 - stroke
 
 
 def test_to_gray_uses_bgr_channel_order():

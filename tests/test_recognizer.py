@@ -79,6 +79,14 @@ def test_white_digits_on_black_as_in_mnist_itself_are_read(recognizer, mnist):
     assert recognizer.process(frame).lines == ["314", "27"]
 
 
+def test_a_drawing_with_a_transparent_background_is_read(recognizer, mnist):
+    """Black digits on a transparent background stored as black (BGRA), as drawing programs save them."""
+    page = clean_page(mnist[1], ["314"], recognizer)
+    drawing = np.zeros((480, 640, 4), np.uint8)
+    drawing[..., 3] = 255 - page[..., 0]  # the ink is opaque, the paper transparent
+    assert recognizer.process(drawing).lines == ["314"]
+
+
 def test_digits_of_two_rows_that_touch_are_read_in_their_rows(recognizer, mnist):
     """Rows written close together: the 4 reaches down into the 2 under it (one blob, two rows tall)."""
     upper, lower = [("3", 40, 80), ("1", 40, 210), ("4", 40, 340)], [("2", 112, 340), ("7", 112, 470)]

@@ -187,6 +187,16 @@ def test_single_image_file(tmp_path):
     assert source.kind == "images" and len(frames) == 1 and frames[0].image.shape == (10, 20, 3)
 
 
+def test_an_image_with_a_transparent_background_is_read_as_writing_on_white(tmp_path):
+    drawing = np.zeros((30, 30, 4), np.uint8)  # transparent black, as drawing programs save it
+    cv2.circle(drawing, (15, 15), 8, (0, 0, 0, 255), 3)  # a black "0"
+    cv2.imwrite(str(tmp_path / "drawing.png"), drawing)
+    with open_source(str(tmp_path / "drawing.png")) as source:
+        image = next(source.frames()).image
+    assert image.shape == (30, 30, 3) and image[15, 15].tolist() == [255, 255, 255]  # inside the "0"
+    assert image[15, 7].tolist() == [0, 0, 0]  # on its stroke
+
+
 def test_natural_sort_key_orders_numbers_by_value():
     from pathlib import Path
 
