@@ -124,7 +124,8 @@ def remove_thin_ink(mask: np.ndarray, lines: np.ndarray, vertical: bool, darknes
     """Remove from `mask` (H, W) the ink inside the band of `lines` (h, w) cells no thicker across the line
     than the line itself (its median run of ink across, plus 2), then give back the removed pixels with stroke
     on both sides (a stroke crossing it) and, with `darkness`, those where a pen stroke darkens the line
-    (see ``ink_over_line``). The mask must be binary (0 or 255).
+    (see ``ink_over_line``). The mask must be binary (0 or 255). "Lines" thicker than MAX_LINE_THICKNESS of
+    the shorter side are left alone: no printed line is that thick, but a big digit's broad stroke is.
 
     With OpenCV on the whole frame this is (for horizontal lines; for vertical ones the kernels lie across):
         thick = cv2.morphologyEx(mask, MORPH_OPEN, a column kernel `thickness` long)

@@ -167,7 +167,7 @@ def write_row(rng: np.random.Generator, paper: np.ndarray, images: np.ndarray, l
 def write_big_digit(rng: np.random.Generator, paper: np.ndarray, images: np.ndarray,
                     labels: np.ndarray) -> tuple[list[str], list[Box]]:
     """Write one random test digit 35-70% of the paper's height, with sharp edges and strokes up to 0.4 stroke
-    widths broader (a marker), somewhere near the middle, in place. Returns ([its string], [its box])."""
+    widths broader (a marker), anywhere clear of the paper's edges, in place. Returns ([its string], [its box])."""
     height, width = paper.shape[:2]
     index = int(rng.integers(len(images)))
     alpha = render_digit(rng, images[index], rng.uniform(0.35, 0.7) * height, rng.uniform(0.0, 0.4))
