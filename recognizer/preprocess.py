@@ -76,10 +76,9 @@ def flatten_alpha(image: np.ndarray) -> np.ndarray:
     tone = colour if colour.ndim == 2 else cv2.cvtColor(colour, cv2.COLOR_BGR2GRAY)
     writing = tone[alpha >= 128]
     ground = 255 if writing.size == 0 or np.median(writing) < 128 else 0
-    opacity = alpha.astype(np.float32) / 255
-    if colour.ndim == 3:
-        opacity = opacity[:, :, None]
-    return (colour * opacity + ground * (1 - opacity) + 0.5).astype(np.uint8)
+    opacity = alpha.astype(np.uint16)[:, :, None] if colour.ndim == 3 else alpha.astype(np.uint16)
+    blend = colour * opacity + ground * (255 - opacity)  # at most 255 * 255: fits in uint16
+    return ((blend + 127) // 255).astype(np.uint8)
 
 
 def to_uint8(frame: np.ndarray) -> np.ndarray:
