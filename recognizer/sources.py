@@ -320,14 +320,25 @@ def read_image(path: Path) -> np.ndarray | None:
         return None
     try:
         image = cv2.imdecode(data, cv2.IMREAD_COLOR)  # drops the alpha channel, keeps the EXIF turn
-        if image is None:
-            return None
-        stored = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)  # the alpha channel too, if any (never EXIF-turned)
+        if image is None or not may_hold_alpha(data):
+            return image
+        stored = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)  # the alpha channel too (never EXIF-turned)
     except cv2.error:
         return None
     if stored is not None and stored.ndim == 3 and stored.shape[2] == 4 and stored.shape[:2] == image.shape[:2]:
         image = flatten_alpha(to_uint8(stored))
     return image
+
+
+def may_hold_alpha(data: np.ndarray) -> bool:
+    """Whether an image file's bytes may hold an alpha channel: not a JPEG's, nor a PNG's whose header says it
+    has none (so a folder of photos is decoded once, not twice)."""
+    head = data[:26].tobytes()
+    if head.startswith(b"\xff\xd8"):  # JPEG: no transparency, ever
+        return False
+    if head.startswith(b"\x89PNG") and len(head) == 26:
+        return head[25] in (3, 4, 6)  # the IHDR colour type: palette (with tRNS), gray+alpha, RGBA
+    return True
 
 
 def natural_sort_key(path: Path) -> list:

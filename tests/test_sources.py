@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.sources import CameraSource, SourceError, natural_sort_key, open_source
+from recognizer.sources import CameraSource, SourceError, may_hold_alpha, natural_sort_key, open_source
 
 
 class FakeCamera:
@@ -195,6 +195,13 @@ def test_an_image_with_a_transparent_background_is_read_as_writing_on_white(tmp_
         image = next(source.frames()).image
     assert image.shape == (30, 30, 3) and image[15, 15].tolist() == [255, 255, 255]  # inside the "0"
     assert image[15, 7].tolist() == [0, 0, 0]  # on its stroke
+
+
+@pytest.mark.parametrize("extension, layout, alpha", [(".png", (4, 4, 4), True), (".png", (4, 4, 3), False),
+                                                     (".png", (4, 4), False), (".jpg", (4, 4, 3), False)])
+def test_only_files_that_may_hold_transparency_are_decoded_with_it(extension, layout, alpha):
+    encoded = cv2.imencode(extension, np.zeros(layout, np.uint8))[1]
+    assert may_hold_alpha(encoded) == alpha
 
 
 def test_natural_sort_key_orders_numbers_by_value():
