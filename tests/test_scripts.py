@@ -102,14 +102,20 @@ def test_evaluate_names_a_missing_model(tmp_path):
     assert result.returncode != 0 and "missing.npz: no such file" in result.stderr
 
 
+def digits_read(report: str) -> tuple[int, int]:
+    """(digits read correctly, true digits) from the benchmark's "digits read: 97.57% (4415/4525 digits, ..." line."""
+    line = next(line for line in report.splitlines() if "digits read:" in line)
+    correct, total = line.split("(")[1].split(" ")[0].split("/")
+    return int(correct), int(total)
+
+
 def test_benchmark_recognizer_reports_accuracy_phantoms_and_latency_for_a_harder_camera(mnist_dir):
     result = run_script("scripts/benchmark_recognizer.py", "--scenes", "3", "--blank", "1", "--repeats", "1",
                         "--blur", "1", "--rotate", "5", "--frame-size", "320x240", "--stages", "--data-dir", str(mnist_dir))
     assert result.returncode == 0, result.stderr
     assert "--frame-size 320x240" in result.stdout and "phantom digits:" in result.stdout
     assert "network, all digits at once:" in result.stdout
-    read = next(line for line in result.stdout.splitlines() if "digits read:" in line)
-    correct, total = (int(v) for v in read.split("(")[1].split(" ")[0].split("/"))
+    correct, total = digits_read(result.stdout)
     assert 0 < total and 0.5 * total <= correct <= total  # 3 scenes: a broken camera change would read nothing
 
 
@@ -117,8 +123,7 @@ def test_benchmark_recognizer_reads_light_writing_on_dark(mnist_dir):
     result = run_script("scripts/benchmark_recognizer.py", "--scenes", "2", "--blank", "0", "--repeats", "1",
                         "--light-on-dark", "--data-dir", str(mnist_dir))
     assert result.returncode == 0, result.stderr
-    read = next(line for line in result.stdout.splitlines() if "digits read:" in line)
-    correct, total = (int(v) for v in read.split("(")[1].split(" ")[0].split("/"))
+    correct, total = digits_read(result.stdout)
     assert 0 < total and 0.5 * total <= correct <= total  # read as ink on paper, nothing would be read
 
 
@@ -126,8 +131,7 @@ def test_benchmark_recognizer_reads_big_digits_of_a_sheet_held_close(mnist_dir):
     result = run_script("scripts/benchmark_recognizer.py", "--scenes", "4", "--blank", "0", "--repeats", "1",
                         "--big", "--data-dir", str(mnist_dir))
     assert result.returncode == 0, result.stderr
-    read = next(line for line in result.stdout.splitlines() if "digits read:" in line)
-    correct, total = (int(v) for v in read.split("(")[1].split(" ")[0].split("/"))
+    correct, total = digits_read(result.stdout)
     assert total == 4 and correct >= 2  # one digit per scene
 
 
