@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from recognizer.normalize import normalize_digit, quantile
-from recognizer.ruled_lines import LINE_CELL, ink_over_line
+from recognizer.ruled_lines import LINE_CELL, MAX_LINE_THICKNESS, ink_over_line
 from recognizer.segment import (MAX_WIDTH_RATIO, MERGE_MAX_HEIGHT, MERGE_X_OVERLAP, MERGE_Y_GAP, Blob, digit_ink,
                                 outline)
 
@@ -100,7 +100,7 @@ def remove_thin_ink(mask: np.ndarray, lines: np.ndarray, vertical: bool, darknes
     """mask: (H, W) uint8, 0 or 255; lines: (ceil(H / 4), ceil(W / 4)) uint8 cells, 255 on the lines (see
     ``ruled_lines.find_lines``) -> (H, W) uint8: the mask without the ink in the lines' band that is no thicker
     across the line than the line itself, except where a stroke crosses the line or (with `darkness`, (H, W)
-    uint8) darkens it.
+    uint8) darkens it. Lines thicker than MAX_LINE_THICKNESS of the shorter side are left alone.
 
     Two morphologies across the line, with kernels one pixel wide: an opening `thickness` long keeps the ink
     thicker than the line; a closing of what remains, 2 * thickness + 1 long, fills the line back where ink
@@ -109,7 +109,7 @@ def remove_thin_ink(mask: np.ndarray, lines: np.ndarray, vertical: bool, darknes
     """
     band, (rows, cols) = _band(lines, mask.shape)
     thickness = _line_thickness(mask[rows, cols], band, vertical, rows.start, cols.start)
-    if thickness is None:
+    if thickness is None or thickness > MAX_LINE_THICKNESS * min(mask.shape):  # a big digit's broad stroke
         return mask
     # A pixel's fate depends on the mask up to 3 thicknesses away across the line (opening, then closing).
     band, (rows, cols) = _widen(band, (rows, cols), mask.shape, 3 * thickness, vertical)

@@ -131,6 +131,15 @@ def test_remove_thin_ink_matches_the_reference_on_drawn_lines(size, tilt_deg):
     assert_thin_ink_matches(calls)
 
 
+def test_remove_thin_ink_matches_the_reference_on_a_broad_stroke_taken_for_a_line():
+    """A big digit's stroke 36 px wide spanning most of the frame: both leave it alone (MAX_LINE_THICKNESS)."""
+    mask = np.zeros((480, 640), np.uint8)
+    cv2.line(mask, (380, 60), (290, 420), 255, 36)
+    calls = thin_ink_calls(lambda: ruled_lines.remove_ruled_lines(mask))
+    assert calls and all(np.array_equal(result, mask) for *_, result in calls)
+    assert_thin_ink_matches(calls)
+
+
 # --- blobs ----------------------------------------------------------------------------------------------------
 
 
