@@ -29,12 +29,15 @@ from recognizer.cuts import choose_cuts, cut_across, split_options
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.rows import measured_tilt, read_rows, row_cuts
 from recognizer.ruled_lines import LINE_MAX_TILT_DEG, steep_lines_tilt
-from recognizer.segment import Blob, digit_images, find_digit_blobs
+from recognizer.segment import MIN_HEIGHT, Blob, digit_images, find_digit_blobs
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
 WORKING_SIZE = 640        # frames are processed with their longer side this many pixels long
 MIN_CONFIDENCE = 0.5      # below this, the top class is less likely than all others together: "not a digit"
 MAX_READ_TILT = LINE_MAX_TILT_DEG  # degrees: rows tilted more are turned level and read again (see process)
+ZOOM = 2                  # a big frame whose writing reads small is read again at up to 2x the working size...
+MIN_ZOOM = 1.5            # ...when that is at least 1.5x (a 720p camera's, a photo's frame; not a 640x480 one)...
+SMALL_WRITING = 2 * MIN_HEIGHT  # ...and its digits are shorter than this (of the shorter side), or none are read
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,26 @@ class Recognizer:
     def process(self, frame: np.ndarray) -> FrameResult:
         """frame: (H, W) gray, (H, W, 3) BGR or (H, W, 4) BGRA, uint8 or float -> FrameResult.
 
+        The frame is read at the working size. A frame at least MIN_ZOOM times bigger (a photo) whose writing
+        reads small there (``writing_is_small``) is read again, at up to ZOOM times the working size, for
+        digits down to 1 / ZOOM of the least digit height: a page of ordinary handwriting photographed whole.
+        """
+        gray = to_gray(frame)
+        result = self._read_frame(gray, self.working_size, MIN_HEIGHT)
+        zoomed = min(max(gray.shape), ZOOM * self.working_size)
+        if zoomed >= MIN_ZOOM * self.working_size and writing_is_small(result.digits, gray.shape):
+            result = self._read_frame(gray, zoomed, MIN_HEIGHT * self.working_size / zoomed)
+        return result
+
+    def _read_frame(self, gray: np.ndarray, working_size: int, min_height: float) -> FrameResult:
+        """gray: (H, W) uint8 -> FrameResult, read at `working_size` for digits at least `min_height` (of the
+        shorter side) tall.
+
         A sheet turned more than MAX_READ_TILT is read a second time, turned level first: the ruled lines are
         looked for only that far off level, and the network has seen digits turned only that far.
         """
-        gray = to_gray(frame)
-        small, scale = to_working_size(gray, self.working_size)
-        mask, boxes, probs, images = self._read(small)
+        small, scale = to_working_size(gray, working_size)
+        mask, boxes, probs, images = self._read(small, min_height)
         digits = self._digits(boxes, probs, scale)
         tilt = measured_tilt([box for box, digit in zip(boxes, digits) if digit.digit is not None])
         if tilt is None:  # no rows to see: perhaps the digits are joined to ruled lines too steep to be found
@@ -105,7 +122,7 @@ class Recognizer:
         height, width = small.shape
         turn = cv2.getRotationMatrix2D((width / 2, height / 2), np.degrees(tilt), 1.0)  # counter-clockwise: level
         level = cv2.warpAffine(small, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
-        mask, boxes, probs, images = self._read(level)
+        mask, boxes, probs, images = self._read(level, min_height)
         lines = read_rows(self._digits(boxes, probs, 1.0))
         back = cv2.invertAffineTransform(turn)
         boxes = [turned_box(box, back, small.shape) for box in boxes]
@@ -113,11 +130,13 @@ class Recognizer:
         digits = self._digits(boxes, probs, scale)
         return FrameResult(digits=digits, lines=lines, mask=_to_frame_size(mask, gray.shape), digit_images=images)
 
-    def _read(self, small: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]], np.ndarray, np.ndarray]:
+    def _read(self, small: np.ndarray,
+              min_height: float) -> tuple[np.ndarray, list[tuple[int, int, int, int]], np.ndarray, np.ndarray]:
         """One working-size gray image (H, W) uint8 -> (ink mask (H, W) uint8, the digits' boxes (x, y, w, h),
-        their probabilities (N, 10), the images the network saw (N, 28, 28))."""
+        their probabilities (N, 10), the images the network saw (N, 28, 28)); min_height: as for
+        ``segment.find_digit_blobs``."""
         mask, darkness = ink_mask(small)
-        blobs = find_digit_blobs(mask, darkness, small)
+        blobs = find_digit_blobs(mask, darkness, small, min_height)
         images = self._normalize(mask, darkness, blobs)
         probs = self._predict(images)
         options, doubtful = self._cut_options(mask, blobs, probs)
@@ -172,6 +191,13 @@ class Recognizer:
             digits.append(Digit(box=frame_box, digit=digit if top >= self.min_confidence else None,
                                 confidence=top, probs=p))
         return digits
+
+
+def writing_is_small(digits: list[Digit], frame_shape: tuple[int, int]) -> bool:
+    """Whether the digits read in a frame of (H, W) are so small (their median height under SMALL_WRITING of
+    the shorter side), or so few (none), that the frame is worth reading again at a higher resolution."""
+    heights = [digit.box[3] for digit in digits if digit.digit is not None]
+    return not heights or float(np.median(heights)) < SMALL_WRITING * min(frame_shape)
 
 
 def turned_box(box: tuple[int, int, int, int], turn: np.ndarray, shape: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -183,14 +183,15 @@ def fill_rejection_reason(box: Box, ink: int) -> str | None:
     return None
 
 
-def box_rejection_reason(box: Box, frame_shape: tuple[int, int]) -> str | None:
-    """The reasons of ``rejection_reason`` told by the box (x, y, w, h) alone, without counting the ink."""
+def box_rejection_reason(box: Box, frame_shape: tuple[int, int], min_height: float = MIN_HEIGHT) -> str | None:
+    """The reasons of ``rejection_reason`` told by the box (x, y, w, h) alone, without counting the ink
+    (min_height: the least digit height, a fraction of the frame's shorter side)."""
     x, y, w, h = box
     frame_h, frame_w = frame_shape
     if x <= BORDER_MARGIN or y <= BORDER_MARGIN or x + w >= frame_w - BORDER_MARGIN \
             or y + h >= frame_h - BORDER_MARGIN:
         return "cut by the frame's edge"
-    if h < max(MIN_HEIGHT_PX, MIN_HEIGHT * min(frame_h, frame_w)):
+    if h < max(MIN_HEIGHT_PX, min_height * min(frame_h, frame_w)):
         return "too small"
     if h > MAX_HEIGHT * frame_h:
         return "too tall"
@@ -286,7 +287,7 @@ def is_pen_edge(level: float, step: float) -> bool:
 
 
 def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
-                     gray: np.ndarray | None = None) -> list[Blob]:
+                     gray: np.ndarray | None = None, min_height: float = MIN_HEIGHT) -> list[Blob]:
     """(H, W) uint8 ink mask -> the blobs that look like digits, top to bottom.
 
     With the frame's ``darkness`` (see ``preprocess.ink_darkness``), blobs that are not pen strokes by their
@@ -294,21 +295,24 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
     their grey edges) fainter than MIN_INK_DARKNESS or much fainter than the page's handwriting (shading at a
     page edge, show-through), or their edges soft for their darkness (shadows; see ``is_pen_edge``). With the
     frame's ``gray`` (H, W) uint8, thin blobs along the edge between a light and a dark region are dropped
-    (see ``on_region_edge``).
+    (see ``on_region_edge``). min_height: the least digit height, a fraction of the frame's shorter side (a
+    zoomed-in read of a big photo looks for smaller writing: see ``Recognizer.process``).
     """
-    min_height = max(MIN_HEIGHT_PX, MIN_HEIGHT * min(mask.shape))
-    blobs, edge_points, component_boxes = find_components(mask, SPECK * min_height)
+    least_height = max(MIN_HEIGHT_PX, min_height * min(mask.shape))
+    blobs, edge_points, component_boxes = find_components(mask, SPECK * least_height)
     tallest = sorted(blobs, key=lambda blob: -blob.box[3])[:MAX_BLOBS]
-    blobs = merge_fragments(tallest, min_height)
+    if gray is not None:  # slivers of a page's edge go before they can be merged: two make a corner, a "7"
+        tallest = [blob for blob in tallest if not on_region_edge(gray, mask, blob.box)]
+    blobs = merge_fragments(tallest, least_height)
     if len(blobs) >= 3:
-        height = typical_height(blobs, min_height)
+        height = typical_height(blobs, least_height)
         blobs = [b for b in blobs if MIN_TYPICAL_HEIGHT * height <= b.box[3] <= MAX_TYPICAL_HEIGHT * height]
     reach = EDGE_REACH * min(mask.shape)
     if blobs:
         near = near_edges(edge_points, np.array([blob.box for blob in blobs]), reach)
         blobs = [blob for blob, near_it in zip(blobs, near.tolist()) if not near_it]
     # What the box alone rules out first: finding a blob's own ink (drawing its contours) costs more.
-    blobs = [blob for blob in blobs if box_rejection_reason(blob.box, mask.shape) is None]
+    blobs = [blob for blob in blobs if box_rejection_reason(blob.box, mask.shape, min_height) is None]
     if gray is not None:
         blobs = [blob for blob in blobs if not on_region_edge(gray, mask, blob.box)]
     blobs = [Blob(blob.box, blob.contours, ink) for blob, ink in zip(blobs, own_inks(mask, blobs, component_boxes))]

@@ -18,6 +18,11 @@ import numpy as np
 
 Box = tuple[int, int, int, int]
 
+# Fractions of the frame's height: digits as a webcam sees a sheet held before it, and the rules of its paper...
+DIGIT_HEIGHTS, RULE_PITCH, ROWS = (0.05, 0.16), (0.07, 0.16), (1, 4)
+# ...and ordinary handwriting on a whole page photographed (``make_scene(small=True)``), in more rows
+SMALL_DIGIT_HEIGHTS, SMALL_RULE_PITCH, SMALL_ROWS = (0.015, 0.04), (0.025, 0.05), (3, 12)
+
 
 @dataclass
 class Scene:
@@ -36,14 +41,16 @@ def load_test_digits(data_dir: str | None = None) -> tuple[np.ndarray, np.ndarra
 
 def make_scene(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
                size: tuple[int, int] = (480, 640), blank: bool = False, squared: bool = False,
-               big: bool = False) -> Scene:
+               big: bool = False, small: bool = False) -> Scene:
     """One synthetic photo. images: (N, 28, 28) uint8 digits to draw from; size: (H, W); blank: no digits;
     squared: on squared paper (a pale grid), instead of plain or ruled paper; big: one digit 35-70% of the
-    frame tall, in a broad pen, as a sheet held close to the camera shows it."""
+    frame tall, in a broad pen, as a sheet held close to the camera shows it; small: digits 1.5-4% of the
+    frame tall in up to 12 rows, on paper ruled to match, as a whole page photographed shows them (give it a
+    photo's size, such as (1512, 2016))."""
     height, width = size
     paper = paper_texture(rng, height, width)
     ruled = rng.random() < 0.4
-    pitch = rng.uniform(0.07, 0.16) * height
+    pitch = rng.uniform(*(SMALL_RULE_PITCH if small else RULE_PITCH)) * height
     if squared:
         draw_grid(rng, paper, pitch / 2)  # digits are written two squares tall
         ruled = True
@@ -54,7 +61,7 @@ def make_scene(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
     elif big:
         lines, boxes = write_big_digit(rng, paper, images, labels)
     else:
-        lines, boxes = write_digits(rng, paper, images, labels, pitch if ruled else None)
+        lines, boxes = write_digits(rng, paper, images, labels, pitch if ruled else None, small)
     image = paper * lighting(rng, height, width)[:, :, None]
     image, boxes = camera_view(rng, image, boxes)
     return Scene(camera_noise(rng, image), lines, boxes)
@@ -103,11 +110,15 @@ def draw_grid(rng: np.random.Generator, paper: np.ndarray, pitch: float) -> None
 def draw_line(paper: np.ndarray, start: tuple[float, float], end: tuple[float, float],
               colour: tuple[float, ...], thickness: int) -> None:
     """Multiply the paper by an anti-aliased line of the given reflectance colour (B, G, R)."""
-    alpha = np.zeros(paper.shape[:2], np.uint8)
+    height, width = paper.shape[:2]
+    reach = thickness + 2  # the anti-aliased line's pixels all lie this near its ends' box
+    left, right = max(0, int(min(start[0], end[0])) - reach), min(width, int(max(start[0], end[0])) + reach + 1)
+    top, bottom = max(0, int(min(start[1], end[1])) - reach), min(height, int(max(start[1], end[1])) + reach + 1)
+    alpha = np.zeros((bottom - top, right - left), np.uint8)  # only around the line: pages of many rules are big
     shift = 4  # sub-pixel line positions, in 1/16 pixel
-    to_fixed = lambda point: (round(point[0] * 16), round(point[1] * 16))  # noqa: E731
+    to_fixed = lambda point: (round((point[0] - left) * 16), round((point[1] - top) * 16))  # noqa: E731
     cv2.line(alpha, to_fixed(start), to_fixed(end), 255, thickness, cv2.LINE_AA, shift)
-    blend_ink(paper, alpha.astype(np.float32) / 255, colour)
+    blend_ink(paper[top:bottom, left:right], alpha.astype(np.float32) / 255, colour)
 
 
 def blend_ink(paper: np.ndarray, alpha: np.ndarray, colour: tuple[float, ...]) -> None:
@@ -117,15 +128,17 @@ def blend_ink(paper: np.ndarray, alpha: np.ndarray, colour: tuple[float, ...]) -
 
 
 def write_digits(rng: np.random.Generator, paper: np.ndarray, images: np.ndarray, labels: np.ndarray,
-                 pitch: float | None) -> tuple[list[str], list[Box]]:
-    """Write rows of random test digits onto the paper, in place. Returns (row strings, digit boxes)."""
+                 pitch: float | None, small: bool = False) -> tuple[list[str], list[Box]]:
+    """Write rows of random test digits onto the paper, in place (small: small handwriting in more rows, see
+    ``make_scene``). Returns (row strings, digit boxes)."""
     height, width = paper.shape[:2]
     colour = ink_colour(rng)
     thickening = rng.uniform(-0.5, 1.0)
     lines, boxes = [], []
     y_top = rng.uniform(0.06, 0.15) * height
-    for _ in range(int(rng.integers(1, 5))):
-        digit_height = rng.uniform(0.05, 0.16) * height
+    (fewest, most), heights = (SMALL_ROWS, SMALL_DIGIT_HEIGHTS) if small else (ROWS, DIGIT_HEIGHTS)
+    for _ in range(int(rng.integers(fewest, most + 1))):
+        digit_height = rng.uniform(*heights) * height
         if pitch is not None:  # on ruled paper, digits sit on a line and are about a line tall
             digit_height = min(digit_height, rng.uniform(0.6, 0.95) * pitch)
         baseline = y_top + digit_height
@@ -251,7 +264,14 @@ def shadow(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
     radii = rng.uniform(0.2, 0.7, size=count) * max(height, width)
     points = centre + np.stack([np.cos(angles), np.sin(angles)], axis=1) * radii[:, None]
     cv2.fillPoly(mask, [points.astype(np.int32)], 1.0)
-    mask = cv2.GaussianBlur(mask, (0, 0), rng.uniform(0.01, 0.08) * width)
+    blur = rng.uniform(0.01, 0.08) * width
+    # A blur this wide is as well made on a smaller copy of a big frame (a photo's), and many times faster.
+    factor = max(1, round(max(height, width) / 640))
+    if factor > 1:
+        small = cv2.resize(mask, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+        mask = cv2.resize(cv2.GaussianBlur(small, (0, 0), blur / factor), (width, height))
+    else:
+        mask = cv2.GaussianBlur(mask, (0, 0), blur)
     return 1 - rng.uniform(0.25, 0.6) * mask
 
 

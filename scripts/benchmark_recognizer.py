@@ -6,6 +6,7 @@
     python scripts/benchmark_recognizer.py --blur 2 --rotate 10 --frame-size 320x240   # a harder camera
     python scripts/benchmark_recognizer.py --light-on-dark                              # chalk on a blackboard
     python scripts/benchmark_recognizer.py --big                                        # a sheet held close
+    python scripts/benchmark_recognizer.py --photo                                      # a page photographed
 
 Scenes come from ``recognizer.synth.make_scene`` (640x480 photos of paper with rows of MNIST **test** digits,
 uneven light, shadows, blur, noise, perspective, sometimes ruled lines and the desk around the page), so the
@@ -24,6 +25,8 @@ for the accuracy and phantom counts (not the latency): a Gaussian blur of that m
 ``--light-on-dark`` inverts every frame's tones last: light writing on a dark ground, like chalk on a blackboard
 (the blank pages too, so the phantom count is of dark pages). ``--big`` writes one digit per page instead of
 rows, 35-70% of the frame tall, in a broad pen: a sheet held close to the camera (the blank pages are as usual).
+``--photo`` makes every scene, blank pages included, a 2016x1512 photo of a whole page, with handwriting 1.5-4%
+of the frame tall in up to 12 rows (``make_scene(small=True)``), read as ``Recognizer.process`` reads any big frame.
 
 It ends with one summary block to paste into the README together with the command line.
 """
@@ -43,6 +46,7 @@ from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.recognizer import Recognizer
 from recognizer.segment import find_digit_blobs
 
+PHOTO_SIZE = (1512, 2016)    # (H, W) of --photo scenes: a 3-megapixel photo
 LATENCY_SCENES = 20          # scenes timed for latency
 LATENCY_DIGITS = (8, 12)     # digits per timed scene: "about 10"
 MAX_DRAWS = 2000             # give up looking for such scenes after this many tries
@@ -63,9 +67,12 @@ def main() -> None:
     parser.add_argument("--squared", action="store_true", help="every page squared paper (a pale grid)")
     parser.add_argument("--light-on-dark", action="store_true", help="invert the frames: light writing on dark")
     parser.add_argument("--big", action="store_true", help="one big digit per page, as a sheet held close shows it")
+    parser.add_argument("--photo", action="store_true", help="2016x1512 photos of whole pages of small handwriting")
     args = parser.parse_args()
     if args.scenes < 1 or args.blank < 0 or args.repeats < 1 or args.blur < 0:
         parser.error("--scenes and --repeats must be >= 1, --blank and --blur >= 0")
+    if args.big and args.photo:
+        parser.error("--big and --photo are different scenes: choose one")
     try:
         frame_size = tuple(int(v) for v in args.frame_size.lower().split("x")) if args.frame_size else None
     except ValueError:
@@ -78,9 +85,10 @@ def main() -> None:
     images, labels = synth.load_test_digits(args.data_dir)
     rng = np.random.default_rng(args.seed)
 
+    size = PHOTO_SIZE if args.photo else (480, 640)
     correct, total, wrong_scenes = read_scenes(recognizer, rng, images, labels, args.scenes, camera, args.squared,
-                                               args.big)
-    phantoms, phantom_pages = count_phantoms(recognizer, rng, images, labels, args.blank, camera, args.squared)
+                                               args.big, args.photo, size)
+    phantoms, phantom_pages = count_phantoms(recognizer, rng, images, labels, args.blank, camera, args.squared, size)
     scenes = latency_scenes(rng, images, labels)
     times_ms, digits_per_scene = time_process(recognizer, scenes, args.repeats), [len("".join(s.lines)) for s in scenes]
     stages = time_stages(recognizer, scenes, args.repeats) if args.stages else {}
@@ -88,7 +96,7 @@ def main() -> None:
     model = args.model or "recognizer/models/mnist_cnn/model.npz (shipped)"
     print("\n".join([
         "",
-        "recognizer benchmark (synthetic 640x480 photos of MNIST test digits)",
+        f"recognizer benchmark (synthetic {size[1]}x{size[0]} photos of MNIST test digits; latency on 640x480)",
         f"  command:            python scripts/benchmark_recognizer.py {' '.join(sys.argv[1:])}".rstrip(),
         f"  model:              {model}",
         f"  machine:            {platform.processor() or platform.machine()}, Python {platform.python_version()}",
@@ -121,12 +129,12 @@ def camera_change(blur: float, rotate: float, frame_size: tuple[int, int] | None
 
 
 def read_scenes(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
-                count: int, camera: Callable[[np.ndarray], np.ndarray], squared: bool,
-                big: bool = False) -> tuple[int, int, int]:
-    """Read `count` scenes. Returns (digits read correctly, true digits, scenes with any mistake)."""
+                count: int, camera: Callable[[np.ndarray], np.ndarray], squared: bool, big: bool = False,
+                small: bool = False, size: tuple[int, int] = (480, 640)) -> tuple[int, int, int]:
+    """Read `count` scenes of `size` (H, W). Returns (digits read correctly, true digits, scenes with any mistake)."""
     correct = total = wrong_scenes = 0
     for _ in range(count):
-        scene = synth.make_scene(rng, images, labels, squared=squared, big=big)
+        scene = synth.make_scene(rng, images, labels, size=size, squared=squared, big=big, small=small)
         score = synth.score_lines(scene.lines, recognizer.process(camera(scene.image)).lines)
         digits = sum(len(line) for line in scene.lines)
         correct, total = correct + score, total + digits
@@ -135,11 +143,12 @@ def read_scenes(recognizer: Recognizer, rng: np.random.Generator, images: np.nda
 
 
 def count_phantoms(recognizer: Recognizer, rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
-                   count: int, camera: Callable[[np.ndarray], np.ndarray], squared: bool) -> tuple[int, int]:
-    """Digits read on `count` blank pages. Returns (phantom digits, pages with at least one)."""
+                   count: int, camera: Callable[[np.ndarray], np.ndarray], squared: bool,
+                   size: tuple[int, int] = (480, 640)) -> tuple[int, int]:
+    """Digits read on `count` blank pages of `size` (H, W). Returns (phantom digits, pages with at least one)."""
     phantoms = pages = 0
     for _ in range(count):
-        scene = synth.make_scene(rng, images, labels, blank=True, squared=squared)
+        scene = synth.make_scene(rng, images, labels, size=size, blank=True, squared=squared)
         read = sum(len(line) for line in recognizer.process(camera(scene.image)).lines)
         phantoms, pages = phantoms + read, pages + (read > 0)
     return phantoms, pages

@@ -5,7 +5,8 @@ import pytest
 
 from recognizer import synth
 from recognizer.normalize import normalize_digit
-from recognizer.recognizer import DEFAULT_MODEL, Recognizer
+from recognizer import recognizer as recognizer_module
+from recognizer.recognizer import DEFAULT_MODEL, Digit, Recognizer, writing_is_small
 
 pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason=f"no shipped model at {DEFAULT_MODEL}")
 
@@ -141,6 +142,60 @@ def test_marker_digits_filling_most_of_the_frame_are_read(recognizer, mnist):
         page = cv2.GaussianBlur(page, (0, 0), 1.5) + noise.normal(0, 3, page.shape)
         read += recognizer.process(np.clip(page, 0, 255).astype(np.uint8)).lines == [str(label)]
     assert read >= 17, f"{read} of 20 read"
+
+
+def small_handwriting_photo(mnist_test, rows: list[str], recognizer) -> np.ndarray:
+    """A 1440x1920 photo of a page of small handwriting: the digits of ``page_of``, 32x32 pixels (their ink
+    about 23 px, 1.6% of the frame's height; 8 px at the working size), rows 64 px apart, slightly blurred."""
+    images, labels = mnist_test
+    page = np.full((1440, 1920), 235, np.uint8)
+    for r, row in enumerate(rows):
+        for c, char in enumerate(row):
+            candidates = np.flatnonzero(labels == int(char))[:50]
+            probs = recognizer.model.predict_proba(images[candidates, None].astype(np.float32) / 255)
+            image = images[candidates[int(np.argmax(probs[:, int(char)]))]]
+            ink = cv2.resize(image, (32, 32), interpolation=cv2.INTER_CUBIC).astype(np.int32)
+            top, left = 500 + 64 * r, 700 + 40 * c
+            page[top:top + 32, left:left + 32] = np.clip(235 - ink, 20, 235)
+    return cv2.GaussianBlur(np.dstack([page] * 3), (0, 0), 0.8)
+
+
+def test_a_photo_of_a_page_of_small_handwriting_is_read_again_zoomed_in(recognizer, mnist, monkeypatch):
+    """Digits under the least digit height at the working size (2.5% of the shorter side) are read on a big
+    frame by a second read at twice the working size; without it, none are."""
+    rows = ["3142", "2750", "968"]
+    frame = small_handwriting_photo(mnist[1], rows, recognizer)
+    result = recognizer.process(frame)
+    assert result.lines == rows
+    for digit in result.digits:  # boxes in the photo's own pixels, around the 32x32 squares
+        x, y, w, h = digit.box
+        assert 700 <= x + w / 2 <= 700 + 40 * 4 and 500 <= y + h / 2 <= 500 + 64 * 3 and 14 <= h <= 36
+    monkeypatch.setattr(recognizer_module, "MIN_ZOOM", float("inf"))
+    assert recognizer.process(frame).lines == []
+
+
+def test_only_big_frames_with_small_or_no_writing_are_read_twice(recognizer, mnist, monkeypatch):
+    calls = []
+    read_frame = Recognizer._read_frame
+    monkeypatch.setattr(Recognizer, "_read_frame", lambda self, *args: calls.append(args[1]) or read_frame(self, *args))
+    recognizer.process(np.full((480, 640, 3), 235, np.uint8))  # a camera frame: nothing to zoom into
+    recognizer.process(clean_page(mnist[1], ["314"], recognizer))
+    assert calls == [640, 640]
+    calls.clear()
+    recognizer.process(np.full((960, 1280, 3), 235, np.uint8))  # a big blank frame: looked at closer
+    assert calls == [640, 1280]
+    calls.clear()
+    big_digits = cv2.resize(clean_page(mnist[1], ["314"], recognizer), (1280, 960))
+    assert recognizer.process(big_digits).lines == ["314"] and calls == [640]  # read well at once
+
+
+def test_writing_is_small_below_twice_the_least_digit_height_or_when_nothing_is_read():
+    def digits(*heights, read=True):
+        return [Digit((10, 10, 10, h), 3 if read else None, 0.9, np.zeros(10, np.float32)) for h in heights]
+    assert writing_is_small([], (1000, 2000))
+    assert writing_is_small(digits(80, 90, read=False), (1000, 2000))  # none read: no size to go by
+    assert writing_is_small(digits(20, 30, 49), (1000, 2000))  # 3% of the shorter side
+    assert not writing_is_small(digits(20, 60, 70), (1000, 2000))
 
 
 def test_low_confidence_digits_are_rejected_not_guessed(mnist):

@@ -127,6 +127,20 @@ def test_benchmark_recognizer_reads_light_writing_on_dark(mnist_dir):
     assert 0 < total and 0.5 * total <= correct <= total  # read as ink on paper, nothing would be read
 
 
+def test_benchmark_recognizer_reads_photos_of_whole_pages_of_small_handwriting(mnist_dir):
+    result = run_script("scripts/benchmark_recognizer.py", "--scenes", "2", "--blank", "1", "--repeats", "1",
+                        "--photo", "--data-dir", str(mnist_dir))
+    assert result.returncode == 0, result.stderr
+    assert "synthetic 2016x1512 photos" in result.stdout
+    correct, total = digits_read(result.stdout)
+    assert 0 < total and 0.5 * total <= correct <= total  # read at the working size alone, hardly any would be
+
+
+def test_benchmark_recognizer_refuses_big_and_photo_together(mnist_dir):
+    result = run_script("scripts/benchmark_recognizer.py", "--big", "--photo", "--data-dir", str(mnist_dir))
+    assert result.returncode != 0 and "--big and --photo" in result.stderr
+
+
 def test_benchmark_recognizer_reads_big_digits_of_a_sheet_held_close(mnist_dir):
     result = run_script("scripts/benchmark_recognizer.py", "--scenes", "4", "--blank", "0", "--repeats", "1",
                         "--big", "--data-dir", str(mnist_dir))

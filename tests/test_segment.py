@@ -158,3 +158,26 @@ def test_find_digit_blobs_with_the_gray_frame_drops_slivers_along_a_page_edge():
     assert len(find_digit_boxes(mask)) == 3
     boxes = find_digit_boxes(mask, gray=gray)
     assert len(boxes) == 2 and all(x > 300 for x, _, _, _ in boxes)
+
+
+def test_find_digit_blobs_looks_for_smaller_digits_when_asked():
+    """A 20 px digit on a 1000x1000 frame is under the least digit height (2.5%: 25 px): a speck, unless the
+    caller asks for digits down to 1.25% (as a zoomed-in read of a photo does)."""
+    mask = np.zeros((1000, 1000), np.uint8)
+    cv2.circle(mask, (500, 500), 8, 255, 3)  # a small "0", 20 px tall
+    assert find_digit_blobs(mask) == []
+    (blob,) = find_digit_blobs(mask, min_height=0.0125)
+    assert blob.box == (490, 490, 21, 21)
+
+
+def test_slivers_along_a_page_corner_are_dropped_before_they_merge_into_a_digit_shape():
+    """A light page's corner on a dark desk leaves two slivers of ink on the desk's side of its edges, meeting
+    at the corner. Merged, they are an L as tall as a digit, with page on two sides and desk on two: each is
+    dropped on its own first, as a sliver on the edge between two regions."""
+    gray = np.full((400, 400), 60, np.uint8)
+    gray[:250, :250] = 200  # the page, on a dark desk
+    mask = np.zeros((400, 400), np.uint8)
+    mask[196:250, 251:254] = 255  # along the page's right edge, down to the corner
+    mask[251:254, 200:254] = 255  # along its bottom edge
+    assert find_digit_blobs(mask) != []  # without the frame's gray: the two slivers make one blob
+    assert find_digit_blobs(mask, gray=gray) == []

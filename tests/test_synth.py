@@ -63,6 +63,16 @@ def test_big_scene_has_one_digit_a_third_to_two_thirds_of_the_frame_tall():
         assert 0.3 * 480 <= h <= 0.8 * 480  # the camera's perspective changes the size a little
 
 
+def test_small_scene_has_rows_of_handwriting_a_few_percent_of_the_frame_tall():
+    rows = 0
+    for seed in range(3):
+        scene = make_scene(np.random.default_rng(seed), *fake_digits(), size=(960, 1280), small=True)
+        assert scene.image.shape == (960, 1280, 3) and len(scene.boxes) == sum(len(line) for line in scene.lines)
+        assert all(0.01 * 960 <= h <= 0.05 * 960 for _, _, _, h in scene.boxes)  # 1.5-4%, and the perspective
+        rows += len(scene.lines)
+    assert rows >= 3 * 3
+
+
 def test_load_test_digits_is_the_test_set(mnist_dir):
     images, labels = load_test_digits(str(mnist_dir))
     assert images.shape == (10000, 28, 28) and images.dtype == np.uint8 and labels.shape == (10000,)
