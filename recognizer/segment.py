@@ -52,6 +52,8 @@ THIN = 4.0               # a blob this many times longer than wide is a stroke o
 EDGE_SIDES = 0.75        # ...a sliver of an edge when one side of it is less than this fraction as bright
 EDGE_SIDE_GAP = 3        # pixels between the blob and the strips either side of it that are compared...
 EDGE_SIDE_WIDTH = 10     # ...at least this wide (twice the blob's width if more), their paper's median
+RECTANGLE = 0.85        # an outline filling this much of the turned rectangle around it, holding another blob, is
+                         # a box drawn around writing (a form's field), not a digit: a "0" fills at most ~0.8
 MERGE_X_OVERLAP = 0.5    # fragments of one digit overlap horizontally by this much of the narrower,
 MERGE_Y_GAP = 0.2        # are separated vertically by less than this much of a typical digit's height,
 MERGE_MAX_HEIGHT = 1.4   # and together are not taller than this many typical digits (two rows are)
@@ -151,6 +153,26 @@ def fragment_gaps(boxes: np.ndarray, digit_height: float, min_height: float) -> 
                                MERGE_Y_GAP * digit_height, MERGE_MAX_HEIGHT * digit_height, MAX_WIDTH_RATIO,
                                float(min_height), gaps)
     return gaps
+
+
+def without_boxes_around_others(blobs: list[Blob]) -> list[Blob]:
+    """The blobs (each of one piece) but those that are boxes drawn or printed around writing, as a form's fields
+    are: the outline a rectangle, filling RECTANGLE of the smallest turned rectangle around it (a "0" is round),
+    holding another blob's box inside its own."""
+    if len(blobs) < 2:
+        return blobs
+    boxes = np.array([blob.box for blob in blobs])
+    left, top = boxes[:, 0], boxes[:, 1]
+    right, bottom = left + boxes[:, 2], top + boxes[:, 3]
+    holds = (left[:, None] < left) & (top[:, None] < top) & (right < right[:, None]) & (bottom < bottom[:, None])
+    boxes_around = {i for i in np.flatnonzero(holds.any(axis=1)).tolist() if is_rectangle(blobs[i].contours[0])}
+    return [blob for i, blob in enumerate(blobs) if i not in boxes_around] if boxes_around else blobs
+
+
+def is_rectangle(contour: np.ndarray) -> bool:
+    """Whether a contour (K, 1, 2) fills RECTANGLE of the smallest (turned) rectangle around it."""
+    _, (width, height), _ = cv2.minAreaRect(contour)
+    return cv2.contourArea(contour) >= RECTANGLE * width * height > 0
 
 
 def merge_fragments(blobs: list[Blob], min_height: float) -> list[Blob]:
@@ -303,6 +325,8 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
     tallest = sorted(blobs, key=lambda blob: -blob.box[3])[:MAX_BLOBS]
     if gray is not None:  # slivers of a page's edge go before they can be merged: two make a corner, a "7"
         tallest = [blob for blob in tallest if not on_region_edge(gray, mask, blob.box)]
+    # Boxes around digits go too, before the digits inside are merged into them (and read as an "8" or "0").
+    tallest = without_boxes_around_others(tallest)
     blobs = merge_fragments(tallest, least_height)
     if len(blobs) >= 3:
         height = typical_height(blobs, least_height)

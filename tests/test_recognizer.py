@@ -97,6 +97,14 @@ def test_digits_of_two_rows_that_touch_are_read_in_their_rows(recognizer, mnist)
     assert recognizer.process(frame).lines == ["314", "27"]
 
 
+def test_digits_written_in_the_boxes_of_a_form_are_read(recognizer, mnist):
+    """Each digit in a printed box, as on a form: the boxes are not read, the digits in them are."""
+    frame = page_of(mnist[1], [(char, 180, 30 + 150 * i) for i, char in enumerate("4096")], recognizer)
+    for i in range(4):
+        cv2.rectangle(frame, (22 + 150 * i, 170), (150 + 150 * i, 302), (90, 90, 90), 2)
+    assert recognizer.process(frame).lines == ["4096"]
+
+
 @pytest.mark.parametrize("degrees", [-20, 20])
 def test_a_sheet_turned_further_than_the_line_finder_looks_is_turned_level_and_read(recognizer, mnist, degrees):
     """Ruled paper turned 20 degrees: lines that far off level are not found, so digits sitting on them stay

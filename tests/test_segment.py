@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from recognizer.segment import (Blob, digit_ink, edge_step, find_blobs, find_digit_blobs, find_digit_boxes,
-                                is_pen_edge, is_plausible_digit, merge_fragments, on_region_edge)
+                                is_pen_edge, is_plausible_digit, is_rectangle, merge_fragments, on_region_edge)
 
 FRAME = (480, 640)
 
@@ -181,3 +181,25 @@ def test_slivers_along_a_page_corner_are_dropped_before_they_merge_into_a_digit_
     mask[251:254, 200:254] = 255  # along its bottom edge
     assert find_digit_blobs(mask) != []  # without the frame's gray: the two slivers make one blob
     assert find_digit_blobs(mask, gray=gray) == []
+
+
+def test_boxes_drawn_around_digits_are_dropped_and_the_digits_inside_kept():
+    """A form's fields: a rectangle around each digit. Merged with the digit inside, the two read as an "8" or a
+    "0"; the rectangle, holding another blob, goes first. A round "0" holding a speck stays."""
+    mask = np.zeros((480, 640), np.uint8)
+    for left in (100, 250):
+        cv2.rectangle(mask, (left, 150), (left + 80, 250), 255, 2)  # the field
+        cv2.line(mask, (left + 40, 170), (left + 40, 230), 255, 4)  # a "1" inside it
+    cv2.ellipse(mask, (470, 200), (30, 45), 0, 0, 360, 255, 5)  # a "0"...
+    cv2.circle(mask, (470, 200), 3, 255, -1)  # ...with a speck in its hole
+    boxes = sorted(blob.box for blob in find_digit_blobs(mask))
+    assert boxes == [(138, 168, 5, 65), (288, 168, 5, 65), (437, 152, 67, 97)]  # the ones, and the "0" whole
+
+
+def test_is_rectangle_tells_a_field_from_a_zero():
+    field, zero = np.zeros((200, 200), np.uint8), np.zeros((200, 200), np.uint8)
+    cv2.rectangle(field, (20, 30), (150, 120), 255, 2)
+    cv2.ellipse(zero, (100, 100), (40, 60), 0, 0, 360, 255, 6)
+    outline = lambda image: cv2.findContours(image, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0][0]  # noqa: E731
+    turned = cv2.warpAffine(field, cv2.getRotationMatrix2D((100, 100), 10, 1.0), (200, 200))
+    assert is_rectangle(outline(field)) and is_rectangle(outline(turned)) and not is_rectangle(outline(zero))
