@@ -2,7 +2,8 @@
 
 Every function here is pure drawing on NumPy images, so it can be tested (and used to save annotated
 frames) without a window. Sizes of text and lines follow the image size, so a 4K photo and a 320x240
-webcam frame both get readable labels.
+webcam frame both get readable labels; a digit's label is never much taller than the digit, and the row
+readings never take more than a third of the image, so a photo of a whole page of small writing stays legible.
 """
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ WHITE = (255, 255, 255)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 KEY_HELP = "q/Esc quit | space pause | s snapshot | d debug view | +/- threshold"
+MIN_SCALE = 0.35        # the smallest font scale drawn: still legible
+LABEL_HEIGHT = 0.5      # a digit's label is at most this many times the digit's height (above MIN_SCALE)
+ROWS_HEIGHT = 1 / 3     # the row readings take at most this much of the image's height (above MIN_SCALE)
 
 
 def as_bgr(image: np.ndarray) -> np.ndarray:
@@ -34,7 +38,7 @@ def as_bgr(image: np.ndarray) -> np.ndarray:
 
 def text_scale(image: np.ndarray) -> float:
     """Font scale for an image: 0.5 for a 480-pixel-high frame, growing with the shorter side."""
-    return max(0.35, min(image.shape[:2]) / 960.0)
+    return max(MIN_SCALE, min(image.shape[:2]) / 960.0)
 
 
 def line_thickness(image: np.ndarray) -> int:
@@ -69,18 +73,23 @@ def put_text(image: np.ndarray, text: str, origin: tuple[int, int], color: tuple
 def draw_digits(image: np.ndarray, digits: Sequence) -> None:
     """Draw every digit's box and label onto ``image`` (H, W, 3) uint8, in place.
 
-    Read digits get a green box and "7 98%"; rejected blobs (digit None) a thin red box and "?";
+    Read digits get a green box and "7 98%" (just "7" for small writing, whose labels are drawn smaller than
+    the image's own text size: digits close together); rejected blobs (digit None) a thin red box and "?";
     digits the tracker only remembers (``seen`` False) a dim green box.
     """
-    scale = text_scale(image) * 0.8
+    frame_scale = text_scale(image) * 0.8
     thick = line_thickness(image)
+    digit_height = text_size("0", frame_scale)[1]  # of a label at the frame's scale
     for d in digits:
         x, y, w, h = (int(v) for v in d.box)
+        fitting = frame_scale * LABEL_HEIGHT * h / digit_height
+        scale = max(MIN_SCALE, min(frame_scale, fitting))
         if d.digit is None:
             color, label, box_thickness = RED, "?", max(1, thick // 2)
         else:
             color = GREEN if getattr(d, "seen", True) else DIM_GREEN
-            label, box_thickness = f"{d.digit} {d.confidence:.0%}", thick
+            label = str(d.digit) if fitting < frame_scale else f"{d.digit} {d.confidence:.0%}"
+            box_thickness = thick
         cv2.rectangle(image, (x, y), (x + w, y + h), color, box_thickness)
         _, text_h, baseline = text_size(label, scale)
         text_y = y - baseline - 4 if y - baseline - 4 - text_h >= 0 else y + h + text_h + 6
@@ -88,8 +97,13 @@ def draw_digits(image: np.ndarray, digits: Sequence) -> None:
 
 
 def draw_text_lines(image: np.ndarray, lines: Sequence[str], top_left: tuple[int, int], color: tuple) -> None:
-    """Lines of text one below the other, starting at ``top_left``; drawn in place."""
+    """Lines of text one below the other, starting at ``top_left``, in at most ROWS_HEIGHT of the image's
+    height (smaller for many lines, down to MIN_SCALE); drawn in place."""
     scale = text_scale(image) * 1.2
+    if lines:
+        _, height, baseline = text_size("0", scale)
+        needed = len(lines) * (height + baseline + int(8 * scale))
+        scale = max(MIN_SCALE, min(scale, scale * ROWS_HEIGHT * image.shape[0] / needed))
     x, y = top_left
     for line in lines:
         _, height, baseline = text_size(line, scale)

@@ -55,6 +55,22 @@ def test_annotate_accepts_any_frame_layout(shape):
     assert out.shape == (shape[0], shape[1], 3)
 
 
+def test_a_photo_of_small_writing_gets_labels_sized_to_its_digits_and_rows_in_a_third_of_it():
+    """A 3024x4032 photo of a page: digits 60 px tall, 40 apart. Labels at the photo's text size would be as
+    tall as the digits and overlap; each is at most half a digit tall and shows the digit alone. Twelve row
+    readings fit in the top third."""
+    frame = np.full((3024, 4032, 3), 128, dtype=np.uint8)
+    digits = [FakeDigit((2000 + 80 * i, 1500, 40, 60), i, 0.99) for i in range(5)]
+    out = annotate(frame, digits, [])
+    label_rows = np.flatnonzero(pixels_of(out[:1500, 2000:2400], GREEN).any(axis=1))
+    assert 0 < len(label_rows) and 1500 - label_rows.min() <= 0.5 * 60 + 12  # label text over each box
+    label_columns = np.flatnonzero(pixels_of(out[:1495, 2000:2400], GREEN).any(axis=0))
+    assert label_columns.max() - label_columns.min() < 80 * 4 + 40  # five labels, none running past its box
+    rows = annotate(frame, [], [f"{i:06d}" for i in range(12)])
+    changed = np.flatnonzero(np.any(rows != 128, axis=2).any(axis=1))
+    assert changed.max() <= 3024 / 3 + 20
+
+
 def test_as_bgr_converts_float_frames_and_copies():
     frame = np.full((4, 4), 300.0)
     out = as_bgr(frame)
