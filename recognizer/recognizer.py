@@ -95,12 +95,15 @@ class Recognizer:
         The frame is read at the working size. A frame at least MIN_ZOOM times bigger (a photo) whose writing
         reads small there (``writing_is_small``) is read again, at up to ZOOM times the working size, for
         digits down to 1 / ZOOM of the least digit height: a page of ordinary handwriting photographed whole.
+        The second reading is kept when it reads at least as many digits as the first.
         """
         gray = to_gray(frame)
         result = self._read_frame(gray, self.working_size, MIN_HEIGHT)
         zoomed = min(max(gray.shape), ZOOM * self.working_size)
         if zoomed >= MIN_ZOOM * self.working_size and writing_is_small(result.digits, gray.shape):
-            result = self._read_frame(gray, zoomed, MIN_HEIGHT * self.working_size / zoomed)
+            closer = self._read_frame(gray, zoomed, MIN_HEIGHT * self.working_size / zoomed)
+            if len("".join(closer.lines)) >= len("".join(result.lines)):
+                result = closer
         return result
 
     def _read_frame(self, gray: np.ndarray, working_size: int, min_height: float) -> FrameResult:
