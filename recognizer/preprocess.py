@@ -9,6 +9,7 @@ Every stage is a small function of images, so each can be called and looked at a
     clean = denoise(small)
     darkness = ink_darkness(clean)              # 0 = paper, 255 = black ink, whatever the lighting
     mask = threshold_ink(darkness)              # 255 = ink
+    # (ink_mask also fills strokes broader than the background's kernel: see fill_broad_strokes)
     mask = remove_ruled_lines(mask, darkness, faint_ink(darkness))  # printed lines are not ink to read
     mask = close_gaps(mask)
 
@@ -27,6 +28,10 @@ from recognizer.ruled_lines import remove_ruled_lines
 # Sizes are fractions of the frame's shorter side, so the pipeline behaves the same at any resolution.
 BACKGROUND_KERNEL = 0.10   # wider than any pen stroke, narrower than shadows and page regions
 BACKGROUND_SUBSAMPLE = 2   # the background is smooth: estimate it on a 2x smaller image (4x blurs page edges)
+BROAD_KERNEL = 0.3         # strokes broader than the background kernel (a marker held close) are seen at this scale...
+BROAD_SUBSAMPLE = 4        # ...on an image 4x smaller than the background's...
+BROAD_INK = 0.5            # ...where the background is less than half the broad scale's, in a region the paper
+BROAD_OUTLINE = 0.5        # encloses, with ink in this much of the cells on its edge (the stroke's outline)
 MIN_INK_CONTRAST = 0.12    # ink is at least 12% darker than the paper under the same light...
 NOISE_SIGMAS = 5.0         # ...and darker than the paper's own noise could make it
 HALF_PEAK = 0.5            # a blurred stroke ends where its darkness falls to this fraction of its peak
@@ -156,16 +161,81 @@ def estimate_background(gray: np.ndarray) -> np.ndarray:
     """(H, W) uint8 -> (H, W) uint8: the paper as it would look without ink, under the same light.
 
     A closing (max filter, then min filter) replaces every dark feature narrower than the kernel by its
-    surroundings, and keeps large regions (shadows, the desk around the page) and their edges.
+    surroundings, and keeps large regions (shadows, the desk around the page) and their edges. It keeps a stroke
+    broader than the kernel too (a marker on a sheet held close): ``ink_mask`` then fills it
+    (``fill_broad_strokes``). The background is smooth: it is estimated on a smaller copy (``half_size``).
     """
+    return full_size(paper_closing(half_size(gray)), gray.shape)
+
+
+def half_size(gray: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 -> the image BACKGROUND_SUBSAMPLE times smaller (averaging pixels), or as it is if tiny."""
     height, width = gray.shape
-    factor = BACKGROUND_SUBSAMPLE if min(height, width) >= 16 * BACKGROUND_SUBSAMPLE else 1
-    small = cv2.resize(gray, (max(1, width // factor), max(1, height // factor)), interpolation=cv2.INTER_AREA)
-    size = _odd(BACKGROUND_KERNEL * min(small.shape))
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
-    background = cv2.blur(background, (3, 3))
-    return cv2.resize(background, (width, height), interpolation=cv2.INTER_LINEAR)
+    if min(height, width) < 16 * BACKGROUND_SUBSAMPLE:
+        return gray
+    size = (width // BACKGROUND_SUBSAMPLE, height // BACKGROUND_SUBSAMPLE)
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def paper_closing(gray: np.ndarray, kernel: float = BACKGROUND_KERNEL) -> np.ndarray:
+    """(h, w) uint8 -> its closing with a square `kernel` times its shorter side (odd, at least 3 pixels)."""
+    size = _odd(kernel * min(gray.shape))
+    element = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    return cv2.morphologyEx(gray, cv2.MORPH_CLOSE, element, borderType=cv2.BORDER_REPLICATE)
+
+
+def full_size(background: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A ``paper_closing`` of the ``half_size`` image -> (H, W) uint8 of `shape`: blurred a little, resized up."""
+    return cv2.resize(cv2.blur(background, (3, 3)), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def fill_broad_strokes(small: np.ndarray, background: np.ndarray, mask: np.ndarray) -> np.ndarray | None:
+    """small: (h, w) uint8 the ``half_size`` image, background: its ``paper_closing``, mask: (H, W) uint8 the ink
+    thresholded on that background -> the background with the paper around them put inside strokes broader
+    than its kernel, or None if there are none.
+
+    The closing keeps such a stroke as if it were paper: only a thin outline of it is ink, where the background,
+    blurred, is lighter. Inside, the background is much darker than a closing BROAD_KERNEL wide, which reaches
+    the paper around the stroke. So it is on the desk around a page and in deep shadows; but the desk, and the
+    shadows cast from beyond the frame, reach the frame's edge, and a shadow's soft edge leaves no outline of
+    ink all round it. Looked for on a 4 times smaller image still (``smaller``): the strokes are broad.
+    """
+    if min(small.shape) < 16 * BROAD_SUBSAMPLE:
+        return None
+    paper = paper_closing(smaller(small, BROAD_SUBSAMPLE), BROAD_KERNEL)
+    usual = smaller(background, BROAD_SUBSAMPLE)
+    darker = cv2.compare(usual, cv2.convertScaleAbs(paper, alpha=BROAD_INK), cv2.CMP_LT)
+    if not cv2.countNonZero(darker):
+        return None
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(darker, connectivity=8)
+    ink_cells = None
+    strokes = np.zeros_like(darker)
+    for label in range(1, count):
+        x, y, w, h = stats[label, :4]
+        if x == 0 or y == 0 or x + w == darker.shape[1] or y + h == darker.shape[0]:
+            continue  # it reaches the frame's edge
+        if ink_cells is None:  # any ink in the cell
+            ink_cells = smaller(mask, BACKGROUND_SUBSAMPLE * BROAD_SUBSAMPLE) > 0
+        region = (labels == label).view(np.uint8)
+        square = np.ones((3, 3), np.uint8)
+        outline = cv2.subtract(cv2.dilate(region, square), cv2.erode(region, square)) > 0  # the cells on its edge
+        if np.count_nonzero(ink_cells[outline]) >= BROAD_OUTLINE * np.count_nonzero(outline):
+            strokes[labels == label] = 255
+    if not cv2.countNonZero(strokes):
+        return None
+    size = (small.shape[1], small.shape[0])
+    strokes = cv2.resize(cv2.dilate(strokes, np.ones((3, 3), np.uint8)), size, interpolation=cv2.INTER_NEAREST)
+    paper = cv2.resize(paper, size, interpolation=cv2.INTER_LINEAR)
+    return np.where(strokes > 0, cv2.max(background, paper), background)
+
+
+def smaller(image: np.ndarray, factor: int) -> np.ndarray:
+    """(H, W) uint8 -> (H // factor, W // factor), each pixel the mean of the factor x factor pixels it covers;
+    factor a power of 2, halved at a time (OpenCV averages 2x2 pixels several times faster than 4x4 or 8x8)."""
+    while factor > 1:
+        image = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        factor //= 2
+    return image
 
 
 def ink_darkness(gray: np.ndarray, background: np.ndarray | None = None) -> np.ndarray:
@@ -236,9 +306,17 @@ def ink_mask(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     whichever its polarity: light writing on a dark ground is turned dark on light first)."""
     if is_light_on_dark(gray):
         gray = cv2.bitwise_not(gray)
-    darkness = ink_darkness(denoise(gray))
+    clean = denoise(gray)
+    small = half_size(clean)
+    background = paper_closing(small)
+    darkness = ink_darkness(clean, full_size(background, clean.shape))
     levels = paper_level_and_margin(darkness)
     mask = threshold_ink(darkness, levels)
+    filled = fill_broad_strokes(small, background, mask)
+    if filled is not None:  # a marker held close: thresholded again, with the paper's level inside its strokes
+        darkness = ink_darkness(clean, full_size(filled, clean.shape))
+        levels = paper_level_and_margin(darkness)
+        mask = threshold_ink(darkness, levels)
     mask = close_gaps(remove_ruled_lines(mask, darkness, faint_ink(darkness, levels)))
     return mask, darkness
 

@@ -201,3 +201,44 @@ def test_ink_mask_finds_the_digits_of_a_lit_page():
     assert mask.shape == darkness.shape == gray.shape and mask.dtype == np.uint8
     count, _ = cv2.connectedComponents(mask)
     assert count - 1 == 3  # two "0"s and a "1", nothing else
+
+
+def marker_page(light: np.ndarray, width: int = 70) -> tuple[np.ndarray, np.ndarray]:
+    """A "2" in a marker `width` pixels broad, a sheet held close to the camera: (gray (H, W) uint8, the ink
+    (H, W) bool), on paper 0.9 and ink 0.2 under `light` (H, W)."""
+    ink = np.zeros((HEIGHT, WIDTH), np.uint8)
+    cv2.ellipse(ink, (320, 170), (110, 90), 0, 180, 360, 255, width)
+    cv2.line(ink, (430, 170), (220, 380), 255, width)
+    cv2.line(ink, (220, 380), (460, 380), 255, width)
+    reflectance = np.where(ink > 0, 0.2, 0.9).astype(np.float32)
+    return np.clip(reflectance * light * 255, 0, 255).astype(np.uint8), ink > 0
+
+
+def test_ink_mask_fills_a_marker_stroke_broader_than_the_background_kernel():
+    """The closing that estimates the paper keeps a stroke broader than its kernel (~48 px here) as if it were
+    paper: without more, only the stroke's outline would be ink, and the "2" would read as two thin loops."""
+    gray, ink = marker_page(uneven_light())
+    first = threshold_ink(ink_darkness(denoise(gray))) > 0
+    core = cv2.erode(ink.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
+    assert first[core].mean() < 0.5  # hollow: the reason for fill_broad_strokes
+    mask, darkness = ink_mask(gray)
+    assert (mask > 0)[core].mean() > 0.99 and np.median(darkness[core]) > 128
+    near_ink = cv2.dilate(ink.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    assert (mask > 0)[~near_ink].mean() < 0.001
+
+
+def test_ink_mask_leaves_a_deep_shadow_inside_the_frame_and_the_desk_around_the_page_alone():
+    """Dark regions broader than the background kernel that are not strokes: the desk around the page reaches the
+    frame's edge; a shadow with a soft edge, inside the frame, leaves no outline of ink. Neither becomes ink."""
+    light = np.ones((HEIGHT, WIDTH), np.float32)
+    shade = np.zeros((HEIGHT, WIDTH), np.float32)
+    cv2.ellipse(shade, (400, 250), (120, 70), 20, 0, 360, 1.0, -1)
+    light *= 1 - 0.7 * cv2.GaussianBlur(shade, (0, 0), 12)  # a shadow down to 30% of the light
+    gray, ink = paper_with_digits(light)
+    desk = 0.15 * 255
+    gray[:, :40] = desk  # the desk beside the page
+    gray[:25, :] = desk
+    mask, _ = ink_mask(gray)
+    shadow_core = cv2.erode((shade > 0).astype(np.uint8), np.ones((41, 41), np.uint8)) > 0
+    assert (mask > 0)[shadow_core & ~ink].mean() < 0.01
+    assert (mask > 0)[30:, 45:][~ink[30:, 45:]].mean() < 0.01
