@@ -210,15 +210,18 @@ def fill_broad_strokes(small: np.ndarray, background: np.ndarray, mask: np.ndarr
     count, labels, stats, _ = cv2.connectedComponentsWithStats(darker, connectivity=8)
     ink_cells = None
     strokes = np.zeros_like(darker)
+    square = np.ones((3, 3), np.uint8)
     for label in range(1, count):
         x, y, w, h = stats[label, :4]
-        if x == 0 or y == 0 or x + w == darker.shape[1] or y + h == darker.shape[0]:
-            continue  # it reaches the frame's edge
+        if min(x, y) <= 1 or x + w >= darker.shape[1] - 1 or y + h >= darker.shape[0] - 1:
+            continue  # it reaches the frame's edge, or nearly (a strip of desk along it)
+        region = (labels == label).view(np.uint8)
+        inside = cv2.erode(region, square)
+        if not cv2.countNonZero(inside):
+            continue  # nowhere 3 cells broad: a sliver, not the inside of a broad stroke
         if ink_cells is None:  # any ink in the cell
             ink_cells = smaller(mask, BACKGROUND_SUBSAMPLE * BROAD_SUBSAMPLE) > 0
-        region = (labels == label).view(np.uint8)
-        square = np.ones((3, 3), np.uint8)
-        outline = cv2.subtract(cv2.dilate(region, square), cv2.erode(region, square)) > 0  # the cells on its edge
+        outline = cv2.subtract(cv2.dilate(region, square), inside) > 0  # the cells on its edge, both sides
         if np.count_nonzero(ink_cells[outline]) >= BROAD_OUTLINE * np.count_nonzero(outline):
             strokes[labels == label] = 255
     if not cv2.countNonZero(strokes):
