@@ -51,7 +51,8 @@ FAINT_AND_SOFT = 90, 32  # ink lighter than this (0-255) with edge steps under t
 THIN = 4.0               # a blob this many times longer than wide is a stroke or a sliver...
 EDGE_SIDES = 0.75        # ...a sliver of an edge when one side of it is less than this fraction as bright
 EDGE_SIDE_GAP = 3        # pixels between the blob and the strips either side of it that are compared...
-EDGE_SIDE_WIDTH = 10     # ...at least this wide (twice the blob's width if more), their paper's median
+EDGE_SIDE_WIDTH = 10     # ...at least this wide (twice the blob's width if more), their paper's median...
+EDGE_INK = 0.6           # ...unless its own ink is darker than this fraction of the darker side: a pen's, not an edge's
 RECTANGLE = 0.85        # an outline filling this much of the turned rectangle around it, holding another blob, is
                          # a box drawn around writing (a form's field), not a digit: a "0" fills at most ~0.8
 MERGE_X_OVERLAP = 0.5    # fragments of one digit overlap horizontally by this much of the narrower,
@@ -247,8 +248,10 @@ def on_region_edge(gray: np.ndarray, mask: np.ndarray, box: Box) -> bool:
     of different brightness in the frame's gray (H, W) uint8: the paper in a strip along one long side of it
     (its median where the mask (H, W) has no ink) is less than EDGE_SIDES as bright as in the other. A page's
     edge on a desk leaves such slivers of ink on the desk's side; a "1" on the page has paper on both sides,
-    whatever ink or margin line lies beside it. A straight edge passes through the box, so the strips, just
-    outside it, are each on one side of the edge even when it is tilted.
+    whatever ink or margin line lies beside it. A sliver is the edge itself, its tone that of the darker side or
+    between the two; a "1" written along the edge of a shadow is pen ink, far darker than both (EDGE_INK). A
+    straight edge passes through the box, so the strips, just outside it, are each on one side of the edge even
+    when it is tilted.
     """
     x, y, w, h = box
     if w >= THIN * h:  # lying along the rows: the same test on the frame transposed
@@ -262,7 +265,11 @@ def on_region_edge(gray: np.ndarray, mask: np.ndarray, box: Box) -> bool:
     if min(paper.size for paper in papers) == 0:
         return False
     darker, lighter = sorted(float(np.median(paper)) for paper in papers)
-    return darker < EDGE_SIDES * lighter
+    if darker >= EDGE_SIDES * lighter:
+        return False
+    blob = np.s_[y:y + h, x:x + w]
+    ink = gray[blob][mask[blob] > 0]
+    return ink.size == 0 or float(np.median(ink)) >= EDGE_INK * darker
 
 
 def edge_step(soft: np.ndarray, blob: Blob) -> float:

@@ -140,6 +140,17 @@ def test_a_sliver_along_the_page_edge_is_on_a_region_edge_and_a_one_on_the_page_
     assert on_region_edge(wide, no_ink, (100, 96, 200, 4))  # ...and a sliver along it
 
 
+def test_a_one_written_along_a_shadows_edge_is_ink_not_the_edge():
+    """A sliver of the edge is as dark as the darker side, or between the two; a pen's "1" along the edge of a
+    shadow (70 beside 200) is far darker than both."""
+    gray, mask = page_on_desk(200), blank()
+    cv2.line(mask, (197, 150), (197, 330), 255, 5)
+    gray[mask > 0] = 75   # the edge's own tone: a sliver
+    assert on_region_edge(gray, mask, (195, 150, 5, 181))
+    gray[mask > 0] = 20   # ink
+    assert not on_region_edge(gray, mask, (195, 150, 5, 181))
+
+
 def test_a_one_beside_other_digits_and_a_margin_line_has_paper_on_both_sides():
     gray, mask = np.full(FRAME, 200, np.uint8), blank()
     one = (300, 150, 6, 60)
