@@ -41,8 +41,7 @@ MAX_HEIGHT = 0.8         # of the frame's height: larger is a page edge, a hand,
 MAX_WIDTH_RATIO = 2.0    # width / height: wider blobs are words, lines, scribbles (two digits touching are ~1.5)
 MIN_FILL, MAX_FILL = 0.06, 0.85  # ink / box area: hollow outlines and solid patches are not pen strokes
 BORDER_MARGIN = 2        # pixels: a blob this close to the frame's edge is cut off
-EDGE_REACH = 0.025       # of the shorter side: blobs this close to ink touching the frame's edge go with it...
-EDGE_SHARE = 0.5         # ...when this much of their outline is that close (a digit touching a shadow's is not)
+EDGE_REACH = 0.025       # of the shorter side: blobs this close to ink touching the frame's edge go with it
 MAX_TYPICAL_HEIGHT = 4.0  # a blob taller than this many typical digits of the page is not a digit...
 MIN_TYPICAL_HEIGHT = 0.3  # ...nor one shorter than this fraction of them (a dot, a dash, a speck)
 MIN_INK_DARKNESS = 0.22  # writing is at least this much darker than the paper around it (pencil included)
@@ -244,27 +243,6 @@ def near_edges(edge_points: np.ndarray, boxes: np.ndarray, reach: float) -> np.n
     return np.any((px >= x - reach) & (px < x + w + reach) & (py >= y - reach) & (py < y + h + reach), axis=1)
 
 
-def along_edges(edge_points: np.ndarray, blobs: list[Blob], shape: tuple[int, int], reach: float) -> list[bool]:
-    """Whether each blob goes with the ink touching the frame's edge (the desk, a shadow cast from beyond the
-    frame, the page's rim; given by its boundary points (P, 2)) in a frame of `shape` (H, W): its box comes within
-    `reach` pixels of that ink (``near_edges``) and so does EDGE_SHARE of its outline. A sliver off the desk, or a
-    speck beside it, lies along that ink; a digit that a shadow's edge runs into meets it at one end."""
-    near = near_edges(edge_points, np.array([blob.box for blob in blobs]), reach)
-    if not near.any():
-        return near.tolist()
-    size = 2 * int(reach) + 1
-    edge_ink = np.zeros(shape, np.uint8)
-    edge_ink[edge_points[:, 1], edge_points[:, 0]] = 255
-    edge_ink = cv2.dilate(edge_ink, np.ones((size, size), np.uint8))
-    along = []
-    for blob, near_it in zip(blobs, near.tolist()):
-        if near_it:
-            points = np.concatenate(blob.contours)[:, 0]
-            near_it = np.count_nonzero(edge_ink[points[:, 1], points[:, 0]]) >= EDGE_SHARE * len(points)
-        along.append(near_it)
-    return along
-
-
 def on_region_edge(gray: np.ndarray, mask: np.ndarray, box: Box) -> bool:
     """Whether a thin blob (box (x, y, w, h), THIN times longer than wide) lies on the edge between two regions
     of different brightness in the frame's gray (H, W) uint8: the paper in a strip along one long side of it
@@ -363,7 +341,8 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
         blobs = [b for b in blobs if MIN_TYPICAL_HEIGHT * height <= b.box[3] <= MAX_TYPICAL_HEIGHT * height]
     reach = EDGE_REACH * min(mask.shape)
     if blobs:
-        blobs = [blob for blob, along in zip(blobs, along_edges(edge_points, blobs, mask.shape, reach)) if not along]
+        near = near_edges(edge_points, np.array([blob.box for blob in blobs]), reach)
+        blobs = [blob for blob, near_it in zip(blobs, near.tolist()) if not near_it]
     # What the box alone rules out first: finding a blob's own ink (drawing its contours) costs more.
     blobs = [blob for blob in blobs if box_rejection_reason(blob.box, mask.shape, min_height) is None]
     if gray is not None:

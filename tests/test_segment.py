@@ -3,9 +3,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.segment import (Blob, along_edges, digit_ink, edge_step, find_blobs, find_digit_blobs,
-                                find_digit_boxes, is_pen_edge, is_plausible_digit, is_rectangle, merge_fragments,
-                                near_edges, on_region_edge)
+from recognizer.segment import (Blob, digit_ink, edge_step, find_blobs, find_digit_blobs, find_digit_boxes,
+                                is_pen_edge, is_plausible_digit, is_rectangle, merge_fragments, on_region_edge)
 
 FRAME = (480, 640)
 
@@ -139,19 +138,6 @@ def test_a_sliver_along_the_page_edge_is_on_a_region_edge_and_a_one_on_the_page_
     wide = np.full(FRAME, 70, np.uint8)
     wide[100:] = 200                             # a page below a horizontal edge...
     assert on_region_edge(wide, no_ink, (100, 96, 200, 4))  # ...and a sliver along it
-
-
-def test_a_digit_a_shadows_edge_runs_into_is_kept_and_a_sliver_along_the_desk_goes_with_it():
-    mask = blank()
-    cv2.line(mask, (0, 400), (300, 250), 255, 3)                 # a shadow's edge, from the frame's edge...
-    cv2.ellipse(mask, (340, 220), (30, 45), 0, 0, 360, 255, 6)  # ...ending 8 px from a "0"
-    cv2.line(mask, (600, 0), (600, 479), 255, 6)                 # the desk's edge, across the frame...
-    cv2.line(mask, (586, 100), (586, 200), 255, 3)               # ...and a sliver 10 px beside it
-    blobs, edge_points = find_blobs(mask)
-    boxes = [blob.box for blob in blobs]
-    assert len(blobs) == 2 and near_edges(edge_points, np.array(boxes), 12).all()  # both within reach
-    along = dict(zip((box[0] for box in boxes), along_edges(edge_points, blobs, mask.shape, 12)))
-    assert along == {307: False, 584: True}
 
 
 def test_a_one_written_along_a_shadows_edge_is_ink_not_the_edge():
