@@ -197,8 +197,9 @@ def fill_broad_strokes(small: np.ndarray, background: np.ndarray, mask: np.ndarr
     The closing keeps such a stroke as if it were paper: only a thin outline of it is ink, where the background,
     blurred, is lighter. Inside, the background is much darker than a closing BROAD_KERNEL wide, which reaches
     the paper around the stroke. So it is on the desk around a page and in deep shadows; but the desk, and the
-    shadows cast from beyond the frame, reach the frame's edge, and a shadow's soft edge leaves no outline of
-    ink all round it. Looked for on a 4 times smaller image still (``smaller``): the strokes are broad.
+    shadows cast from beyond the frame, reach (or nearly reach) the frame's edge, and a shadow's soft edge leaves
+    no outline of ink all round it. A region nowhere 3 cells broad is a sliver, not the inside of a stroke.
+    Looked for on a 4 times smaller image still (``smaller``), in cells of 8x8 pixels: the strokes are broad.
     """
     if min(small.shape) < 16 * BROAD_SUBSAMPLE:
         return None
@@ -227,7 +228,7 @@ def fill_broad_strokes(small: np.ndarray, background: np.ndarray, mask: np.ndarr
     if not cv2.countNonZero(strokes):
         return None
     size = (small.shape[1], small.shape[0])
-    strokes = cv2.resize(cv2.dilate(strokes, np.ones((3, 3), np.uint8)), size, interpolation=cv2.INTER_NEAREST)
+    strokes = cv2.resize(cv2.dilate(strokes, square), size, interpolation=cv2.INTER_NEAREST)  # and their edges
     paper = cv2.resize(paper, size, interpolation=cv2.INTER_LINEAR)
     return np.where(strokes > 0, cv2.max(background, paper), background)
 

@@ -325,8 +325,8 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
     page edge, show-through), or their edges soft for their darkness (shadows; see ``is_pen_edge``). With the
     frame's ``gray`` (H, W) uint8, thin blobs along the edge between a light and a dark region are dropped
     (see ``on_region_edge``), before merging too. Boxes drawn around other blobs, as a form's fields, are dropped
-    before merging (see ``without_boxes_around_others``). min_height: the least digit height, a fraction of the frame's shorter side (a
-    zoomed-in read of a big photo looks for smaller writing: see ``Recognizer.process``).
+    before merging (see ``without_boxes_around_others``). min_height: the least digit height, a fraction of the
+    frame's shorter side (a zoomed-in read of a big photo looks for smaller writing: see ``Recognizer.process``).
     """
     least_height = max(MIN_HEIGHT_PX, min_height * min(mask.shape))
     blobs, edge_points, component_boxes = find_components(mask, SPECK * least_height)
