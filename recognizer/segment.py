@@ -136,9 +136,8 @@ def union(a: Box, b: Box) -> Box:
 
 
 def typical_height(blobs: list[Blob], min_height: float) -> float:
-    """The upper-quartile height of the blobs tall enough to be digits, and not too wide for one (shading along a
-    page's edge, remnants of lines): the page's handwriting size."""
-    heights = [h for _, _, w, h in (blob.box for blob in blobs) if h >= min_height and w <= MAX_WIDTH_RATIO * h]
+    """The upper-quartile height of the blobs tall enough to be digits: the page's handwriting size."""
+    heights = [blob.box[3] for blob in blobs if blob.box[3] >= min_height]
     return quantile(np.array(heights), 0.75) if heights else min_height  # fragments pull a median down
 
 

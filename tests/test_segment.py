@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from recognizer.segment import (Blob, digit_ink, edge_step, find_blobs, find_digit_blobs, find_digit_boxes,
-                                is_pen_edge, is_plausible_digit, is_rectangle, merge_fragments, on_region_edge,
-                                typical_height)
+                                is_pen_edge, is_plausible_digit, is_rectangle, merge_fragments, on_region_edge)
 
 FRAME = (480, 640)
 
@@ -139,15 +138,6 @@ def test_a_sliver_along_the_page_edge_is_on_a_region_edge_and_a_one_on_the_page_
     wide = np.full(FRAME, 70, np.uint8)
     wide[100:] = 200                             # a page below a horizontal edge...
     assert on_region_edge(wide, no_ink, (100, 96, 200, 4))  # ...and a sliver along it
-
-
-def test_the_typical_height_is_the_digits_not_the_shading_along_a_pages_edge():
-    """A big digit held close, and slivers of shading along the page's top edge, too wide to be digits: the page's
-    handwriting is the digit's size, so the digit is not taken for something 4 digits tall."""
-    digit = Blob((226, 127, 309, 267), ())
-    slivers = [Blob(box, ()) for box in ((470, 31, 162, 37), (280, 24, 67, 17), (352, 26, 13, 17))]
-    assert typical_height([digit] + slivers, 12) == 267
-    assert typical_height([Blob((0, 0, 20, 30), ()), Blob((40, 0, 18, 26), ()), Blob((80, 0, 22, 28), ())], 12) == 30
 
 
 def test_a_one_written_along_a_shadows_edge_is_ink_not_the_edge():
