@@ -27,7 +27,7 @@ from recognizer.ruled_lines import remove_ruled_lines
 
 # Sizes are fractions of the frame's shorter side, so the pipeline behaves the same at any resolution.
 BACKGROUND_KERNEL = 0.10   # wider than any pen stroke, narrower than shadows and page regions
-BACKGROUND_SUBSAMPLE = 2   # the background is smooth: estimate it on a 2x smaller image (4x blurs page edges)
+BACKGROUND_SUBSAMPLE = 2   # the background is smooth: estimated on a 2x smaller image (4x blurs page edges)
 BROAD_KERNEL = 0.3         # strokes broader than the background kernel (a marker held close) are seen at this scale...
 BROAD_SUBSAMPLE = 4        # ...on an image 4x smaller than the background's...
 BROAD_INK = 0.5            # ...where the background is less than half the broad scale's, in a region the paper
@@ -170,11 +170,7 @@ def estimate_background(gray: np.ndarray) -> np.ndarray:
 
 def half_size(gray: np.ndarray) -> np.ndarray:
     """(H, W) uint8 -> the image BACKGROUND_SUBSAMPLE times smaller (averaging pixels), or as it is if tiny."""
-    height, width = gray.shape
-    if min(height, width) < 16 * BACKGROUND_SUBSAMPLE:
-        return gray
-    size = (width // BACKGROUND_SUBSAMPLE, height // BACKGROUND_SUBSAMPLE)
-    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    return gray if min(gray.shape) < 16 * BACKGROUND_SUBSAMPLE else smaller(gray, BACKGROUND_SUBSAMPLE)
 
 
 def paper_closing(gray: np.ndarray, kernel: float = BACKGROUND_KERNEL) -> np.ndarray:

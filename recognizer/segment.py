@@ -53,7 +53,7 @@ EDGE_SIDES = 0.75        # ...a sliver of an edge when one side of it is less th
 EDGE_SIDE_GAP = 3        # pixels between the blob and the strips either side of it that are compared...
 EDGE_SIDE_WIDTH = 10     # ...at least this wide (twice the blob's width if more), their paper's median...
 EDGE_INK = 0.6           # ...unless its own ink is darker than this fraction of the darker side: a pen's, not an edge's
-RECTANGLE = 0.85        # an outline filling this much of the turned rectangle around it, holding another blob, is
+RECTANGLE = 0.85         # an outline filling this much of the turned rectangle around it, holding another blob, is
                          # a box drawn around writing (a form's field), not a digit: a "0" fills at most ~0.8
 MERGE_X_OVERLAP = 0.5    # fragments of one digit overlap horizontally by this much of the narrower,
 MERGE_Y_GAP = 0.2        # are separated vertically by less than this much of a typical digit's height,
@@ -345,8 +345,8 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
         blobs = [blob for blob, near_it in zip(blobs, near.tolist()) if not near_it]
     # What the box alone rules out first: finding a blob's own ink (drawing its contours) costs more.
     blobs = [blob for blob in blobs if box_rejection_reason(blob.box, mask.shape, min_height) is None]
-    if gray is not None:
-        blobs = [blob for blob in blobs if not on_region_edge(gray, mask, blob.box)]
+    if gray is not None:  # the merged blobs: the others were looked at before merging
+        blobs = [blob for blob in blobs if len(blob.contours) == 1 or not on_region_edge(gray, mask, blob.box)]
     blobs = [Blob(blob.box, blob.contours, ink) for blob, ink in zip(blobs, own_inks(mask, blobs, component_boxes))]
     blobs = [blob for blob in blobs if fill_rejection_reason(blob.box, int(np.count_nonzero(blob.ink))) is None]
     if darkness is not None and blobs:
