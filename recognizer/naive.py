@@ -9,6 +9,7 @@ them.
     ink_level         segment.blob_tones                 kernels.blobs.ink_levels
     edge_step         segment.edge_step, blob_tones      kernels.blobs.outline_steps
     digit_images      segment.digit_images               kernels.digits.normalize_digits
+    find_lines        ruled_lines.find_lines             kernels.line_opening
     remove_thin_ink   ruled_lines.remove_thin_ink        kernels.lines
 
 Every result is the kernels' bit for bit, except digit_images: its images differ by rounding (see
@@ -22,7 +23,8 @@ import cv2
 import numpy as np
 
 from recognizer.normalize import normalize_digit, quantile
-from recognizer.ruled_lines import LINE_CELL, MAX_LINE_THICKNESS, ink_over_line
+from recognizer.ruled_lines import (LINE_CELL, MAX_LINE_THICKNESS, ink_over_line, spanning_lines,
+                                   tilted_line_kernels)
 from recognizer.segment import (MAX_WIDTH_RATIO, MERGE_MAX_HEIGHT, MERGE_X_OVERLAP, MERGE_Y_GAP, Blob, digit_ink,
                                 outline)
 
@@ -94,6 +96,20 @@ def digit_images(mask: np.ndarray, darkness: np.ndarray | None, blobs: list[Blob
 
 
 # --- ruled lines ----------------------------------------------------------------------------------------------
+
+
+def find_lines(coarse: np.ndarray, length: int, vertical: bool) -> np.ndarray | None:
+    """coarse: (h, w) uint8 cells -> (h, w) uint8, 255 on the long straight lines, or None if there are none.
+
+    An opening per tilt: the erosion keeps the cells where the whole `length`-long line kernel lies on ink
+    (outside the map is no ink), the dilation grows those back by the same kernel. Then only the lines that
+    span enough of the frame (``ruled_lines.spanning_lines``).
+    """
+    lines = np.zeros_like(coarse)
+    for kernel in tilted_line_kernels(length, vertical):
+        cores = cv2.erode(coarse, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        lines = cv2.bitwise_or(lines, cv2.dilate(cores, kernel))
+    return spanning_lines(lines, vertical) if lines.any() else None
 
 
 def remove_thin_ink(mask: np.ndarray, lines: np.ndarray, vertical: bool, darkness: np.ndarray | None) -> np.ndarray:

@@ -7,7 +7,8 @@ thin, straight kernel at a few tilts, and must span half the frame: a digit's st
 digit's held close to the camera, ends with the digit. Only ink as thin across the line as the line itself is
 removed from the band they cover, so digit strokes crossing a line stay whole. That last step is a pair of
 morphologies across the line (``remove_thin_ink``), done by Numba kernels (``recognizer/kernels/lines.py``) on
-the band's ink only; ``recognizer.naive.remove_thin_ink`` does it with OpenCV, the readable reference.
+the band's ink only. The opening is a Numba kernel too (``recognizer/kernels/line_opening.py``). The readable
+references, with OpenCV: ``recognizer.naive.find_lines`` and ``recognizer.naive.remove_thin_ink``.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from recognizer.kernels import line_opening
 from recognizer.kernels import lines as line_kernels
 from recognizer.kernels.lines import LINE_CELL  # 4: lines are looked for on a map of 4x4-pixel cells
 
@@ -43,7 +45,7 @@ def remove_ruled_lines(mask: np.ndarray, darkness: np.ndarray | None = None,
     if min(mask.shape) < 32 * LINE_CELL:
         return mask
     coarse = coarse_ink(mask if line_ink is None else line_ink)
-    length = max(8, round(LINE_MIN_LENGTH * min(coarse.shape)))
+    length = min(max(8, round(LINE_MIN_LENGTH * min(coarse.shape))), line_opening.LONGEST_RUN - 1)
     result = mask
     for vertical in (False, True):
         lines = find_lines(coarse, length, vertical)
@@ -72,19 +74,16 @@ def coarse_ink(mask: np.ndarray) -> np.ndarray:
 def find_lines(coarse: np.ndarray, length: int, vertical: bool) -> np.ndarray | None:
     """coarse: (h, w) uint8 cells -> (h, w) uint8, 255 on the long straight lines, or None if there are none.
 
-    A line is what survives an opening with a `length`-long line kernel at one of several tilts.
+    A line is what survives an opening with a `length`-long line kernel at one of several tilts: with OpenCV,
+    an erosion and a dilation per tilt (``recognizer.naive.find_lines``); here one kernel call for them all,
+    which measures the runs of ink along the lines once (``recognizer/kernels/line_opening.py``).
     """
-    kernels = _line_kernels(length, vertical)
-    if not _may_hold_lines(coarse, kernels, vertical):
+    segments, starts, pad = _line_segments(length)
+    along = coarse if vertical else np.ascontiguousarray(coarse.T)  # the kernel looks for lines along axis 0
+    lines = np.empty_like(along)
+    if not line_opening.open_along_lines(along, segments, starts, pad, lines):
         return None
-    lines = None
-    for kernel in kernels:
-        # An opening, skipping the dilation when nothing survived; outside the image counts as no ink.
-        cores = cv2.erode(coarse, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-        if cv2.countNonZero(cores):
-            line = cv2.dilate(cores, kernel)
-            lines = line if lines is None else cv2.bitwise_or(lines, line)
-    return None if lines is None else spanning_lines(lines, vertical)
+    return spanning_lines(lines if vertical else np.ascontiguousarray(lines.T), vertical)
 
 
 def spanning_lines(lines: np.ndarray, vertical: bool) -> np.ndarray | None:
@@ -104,20 +103,6 @@ def spanning_lines(lines: np.ndarray, vertical: bool) -> np.ndarray | None:
         return None
     kept = cv2.drawContours(np.zeros_like(lines), long_lines, -1, 255, cv2.FILLED)
     return cv2.bitwise_and(lines, kept)
-
-
-def _may_hold_lines(coarse: np.ndarray, kernels: tuple[np.ndarray, ...], vertical: bool) -> bool:
-    """False when no kernel can fit in the ink, found with 2 cheap passes instead of an erosion per tilt.
-
-    A (horizontal) kernel `length` columns long and `height` rows high fits only where each of `length`
-    neighbouring columns has ink within the same `height` rows; most frames without lines fail even that.
-    """
-    height = max(kernel.shape[1 if vertical else 0] for kernel in kernels)
-    length = max(kernel.shape[0 if vertical else 1] for kernel in kernels)
-    across, along = ((height, 1), (1, length)) if not vertical else ((1, height), (length, 1))
-    spread = cv2.dilate(coarse, np.ones(across, np.uint8))
-    runs = cv2.erode(spread, np.ones(along, np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    return cv2.countNonZero(runs) > 0
 
 
 def remove_thin_ink(mask: np.ndarray, lines: np.ndarray, vertical: bool, darkness: np.ndarray | None) -> np.ndarray:
@@ -188,7 +173,26 @@ def _histogram_median(counts: np.ndarray) -> float:
 
 
 @lru_cache(maxsize=8)
-def _line_kernels(length: int, vertical: bool) -> tuple[np.ndarray, ...]:
+def _line_segments(length: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """The vertical ``tilted_line_kernels`` as the line_opening kernels take them: (segments (S, 3) int64, each
+    kernel's straight runs of cells along axis 0 as (first row, column, length) from its anchor (its centre,
+    as OpenCV anchors it); starts (K + 1,) int64, kernel k's segments being segments[starts[k]:starts[k + 1]];
+    a padding wider than any segment reaches)."""
+    segments, starts = [], [0]
+    for kernel in tilted_line_kernels(length, vertical=True):
+        anchor_row, anchor_column = kernel.shape[0] // 2, kernel.shape[1] // 2
+        for column in range(kernel.shape[1]):
+            rows = np.flatnonzero(kernel[:, column])
+            breaks = np.flatnonzero(np.diff(rows) > 1)
+            for first, last in zip(rows[np.r_[0, breaks + 1]], rows[np.r_[breaks, len(rows) - 1]]):
+                segments.append((first - anchor_row, column - anchor_column, last - first + 1))
+        starts.append(len(segments))
+    reach = max(max(abs(row), abs(row + size), abs(column)) for row, column, size in segments)
+    return np.array(segments, np.int64), np.array(starts, np.int64), reach + 1
+
+
+@lru_cache(maxsize=8)
+def tilted_line_kernels(length: int, vertical: bool) -> tuple[np.ndarray, ...]:
     """One-pixel-wide straight-line structuring elements, `length` long, tilted in steps up to the max tilt."""
     kernels = []
     length |= 1  # odd sizes keep the kernel's anchor (its centre) on the line, so opening never adds ink

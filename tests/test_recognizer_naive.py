@@ -12,7 +12,7 @@ import pytest
 
 import recognizer.kernels
 from recognizer import naive, ruled_lines, synth
-from recognizer.preprocess import ink_mask, to_gray, to_working_size
+from recognizer.preprocess import faint_ink, ink_mask, to_gray, to_working_size
 from recognizer.segment import (MIN_HEIGHT, MIN_HEIGHT_PX, SPECK, blob_tones, edge_step, find_blobs, find_digit_blobs,
                                 fragment_gaps, typical_height)
 
@@ -27,6 +27,10 @@ TESTED_KERNELS = {
     "lines.count_runs_across": "test_remove_thin_ink_*",
     "lines.take_thin_ink": "test_remove_thin_ink_*",
     "lines.give_back": "test_remove_thin_ink_*",
+    "line_opening.open_along_lines": "test_find_lines_*",
+    "line_opening.runs_along": "test_find_lines_*",
+    "line_opening.fit_kernel": "test_find_lines_*",
+    "line_opening.grow_back": "test_find_lines_*",
 }
 
 
@@ -70,6 +74,44 @@ def assert_same_blobs(ours, theirs):
 
 
 # --- ruled lines ----------------------------------------------------------------------------------------------
+
+
+def assert_lines_match(coarse, length):
+    for vertical in (False, True):
+        ours, theirs = ruled_lines.find_lines(coarse, length, vertical), naive.find_lines(coarse, length, vertical)
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            np.testing.assert_array_equal(ours, theirs)
+
+
+def test_find_lines_matches_the_reference_on_photos(pages):
+    found = 0
+    for _, darkness, _ in pages:
+        coarse = ruled_lines.coarse_ink(faint_ink(darkness))  # as ink_mask looks for lines
+        assert_lines_match(coarse, round(ruled_lines.LINE_MIN_LENGTH * min(coarse.shape)))
+        found += ruled_lines.find_lines(coarse, 30, False) is not None
+    assert found >= 4  # the ruled and squared pages
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_find_lines_matches_the_reference_on_random_maps(seed):
+    """Lines of every tilt (beyond the kernels' too) and thickness, some running off the map, on noise from
+    sparse to dense: the kernels at the map's edges, where lines end, on solid ink."""
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        height, width = (int(v) for v in rng.integers(20, 160, 2))
+        coarse = np.where(rng.random((height, width)) < rng.uniform(0, 0.6), 255, 0).astype(np.uint8)
+        for _ in range(rng.integers(0, 5)):
+            start = (int(rng.integers(-10, 10)), int(rng.integers(0, height)))
+            end = (width + int(rng.integers(-10, 10)), start[1] + int(rng.integers(-width // 3, width // 3)))
+            cv2.line(coarse, start, end, 255, int(rng.integers(1, 4)))
+            cv2.line(coarse, start[::-1], end[::-1], 255, int(rng.integers(1, 4)))  # one crossing the other way
+        assert_lines_match(coarse, max(8, round(ruled_lines.LINE_MIN_LENGTH * min(height, width))))
+
+
+def test_find_lines_matches_the_reference_on_solid_ink_and_blank_maps():
+    for coarse in (np.full((40, 60), 255, np.uint8), np.zeros((40, 60), np.uint8)):
+        assert_lines_match(coarse, 15)
 
 
 def assert_thin_ink_matches(calls):

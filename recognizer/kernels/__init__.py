@@ -2,6 +2,7 @@
 
 - ``digits``: every digit of a frame to its 28x28 image (for ``segment.digit_images``);
 - ``blobs``: the per-blob measures of ``segment``: the contours' boxes, fragment gaps, ink levels, edge steps;
+- ``line_opening``: the long straight lines of a map of ink cells (for ``ruled_lines.find_lines``);
 - ``lines``: the thin ink along ruled lines, taken out (for ``ruled_lines.remove_thin_ink``).
 
 The API modules call them; they import no API module (constants are theirs or come in as arguments).
