@@ -11,7 +11,9 @@ A digital line a few degrees off an axis is a staircase of straight segments (31
 starts a run as long as the segment: one comparison per segment, instead of one per kernel cell as in OpenCV's
 erosion. The maps are padded with paper all round and read as flat arrays: a segment's cells are then a fixed
 distance away in memory from its anchor, each step is one loop over the whole map with no index to test, and
-the compiler turns it into vector instructions (64 cells at a time).
+the compiler turns it into vector instructions (32 cells at a time). Each such loop reads and writes only two or
+three arrays: before running a loop in vector instructions the compiler checks that its arrays do not overlap,
+and with too many pairs to check it keeps the loop scalar, several times slower.
 
 Together they give, cell for cell, OpenCV's erode (outside the map: no ink) then dilate (outside: ignored) with
 each kernel (``recognizer.naive.find_lines``, the reference; the tests check one against the other). Lines run
@@ -73,7 +75,7 @@ def fit_kernel(runs, segments, pad, n, m, fits):
     begin, end = pad * width, (pad + n) * width  # the rows of the map
     for s in range(len(segments)):
         offset = segments[s, 0] * width + segments[s, 1]  # from an anchor to the segment's first cell
-        length = np.uint8(segments[s, 2])  # a byte, as the runs: 64 comparisons per instruction
+        length = np.uint8(segments[s, 2])  # a byte, as the runs: bytes compared with bytes, 32 at a time
         run = flat_runs[begin + offset:end + offset]
         fit = flat_fits[begin:end]
         for k in range(end - begin):
@@ -94,8 +96,8 @@ def _any(values):
 def grow_back(fits, segments, pad, n, grown):
     """grown (output, as fits) |= 255 on the kernel's cells around every cell where fits is 1, as OpenCV's
     dilation does (dst(p) = max over the kernel's cells q of src(p + q), anchor at 0). segments: as for
-    fit_kernel. A segment lies over a cell when an anchor fits within the segment's
-    length along from the cell (mirrored): counted as a difference of running sums of fits along axis 0."""
+    fit_kernel. A segment lies over a cell when an anchor fits within the segment's length along axis 0 from
+    the cell (the kernel mirrored): a difference of two running sums of fits along axis 0."""
     rows, width = fits.shape
     before = np.zeros((rows + 1, width), np.int16)  # per column: how many anchors fit in the rows above
     for i in range(rows):
