@@ -7,6 +7,7 @@
     python scripts/benchmark_recognizer.py --light-on-dark                              # chalk on a blackboard
     python scripts/benchmark_recognizer.py --big                                        # a sheet held close
     python scripts/benchmark_recognizer.py --photo                                      # a page photographed
+    python scripts/benchmark_recognizer.py --reference find_lines      # what a kernel saves over its reference
 
 Scenes come from ``recognizer.synth.make_scene`` (640x480 photos of paper with rows of MNIST **test** digits,
 uneven light, shadows, blur, noise, perspective, sometimes ruled lines and the desk around the page), so the
@@ -17,7 +18,9 @@ network has never seen these digits. It measures
 - phantom digits: digits read on ``--blank`` scenes of blank paper (same paper, light and camera, no ink);
 - latency of ``Recognizer.process`` alone (not scene making) on 640x480 scenes with about 10 digits
   (8 to 12), each processed ``--repeats`` times after one warm-up call: median and 90th percentile;
-  with ``--stages``, also the median time of each of its stages run on its own.
+  with ``--stages``, also the median time of each of its stages run on its own; with ``--reference NAME``, the
+  latency again with that kernel swapped for its readable reference in ``recognizer/naive.py``, the two
+  alternating call by call (the machine's pace drifts over minutes, so runs minutes apart compare badly).
 
 ``--squared`` writes every page on squared paper. ``--blur``, ``--rotate`` and ``--frame-size`` change the camera
 for the accuracy and phantom counts (not the latency): a Gaussian blur of that many pixels (out of focus), the whole frame turned by that many degrees
@@ -36,12 +39,14 @@ import argparse
 import platform
 import sys
 import time
-from typing import Callable
+from contextlib import contextmanager, nullcontext
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
 
-from recognizer import synth
+from recognizer import naive, ruled_lines, segment, synth
+from recognizer import recognizer as recognizer_module
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.recognizer import Recognizer
 from recognizer.segment import find_digit_blobs
@@ -50,6 +55,10 @@ PHOTO_SIZE = (1512, 2016)    # (H, W) of --photo scenes: a 3-megapixel photo
 LATENCY_SCENES = 20          # scenes timed for latency
 LATENCY_DIGITS = (8, 12)     # digits per timed scene: "about 10"
 MAX_DRAWS = 2000             # give up looking for such scenes after this many tries
+REFERENCES = {               # --reference: where process() finds each kernel-backed function
+    "find_lines": ruled_lines, "remove_thin_ink": ruled_lines, "fragment_gaps": segment,
+    "digit_images": recognizer_module,
+}
 
 
 def main() -> None:
@@ -68,6 +77,8 @@ def main() -> None:
     parser.add_argument("--light-on-dark", action="store_true", help="invert the frames: light writing on dark")
     parser.add_argument("--big", action="store_true", help="one big digit per page, as a sheet held close shows it")
     parser.add_argument("--photo", action="store_true", help="2016x1512 photos of whole pages of small handwriting")
+    parser.add_argument("--reference", choices=sorted(REFERENCES),
+                        help="also time process() with this kernel-backed function's reference in recognizer/naive.py")
     args = parser.parse_args()
     if args.scenes < 1 or args.blank < 0 or args.repeats < 1 or args.blur < 0:
         parser.error("--scenes and --repeats must be >= 1, --blank and --blur >= 0")
@@ -92,6 +103,7 @@ def main() -> None:
     scenes = latency_scenes(rng, images, labels)
     times_ms, digits_per_scene = time_process(recognizer, scenes, args.repeats), [len("".join(s.lines)) for s in scenes]
     stages = time_stages(recognizer, scenes, args.repeats) if args.stages else {}
+    compared = time_against_reference(recognizer, scenes, args.repeats, args.reference) if args.reference else []
 
     model = args.model or "recognizer/models/mnist_cnn/model.npz (shipped)"
     print("\n".join([
@@ -106,7 +118,7 @@ def main() -> None:
         f"  process() latency:  median {np.median(times_ms):.1f} ms, p90 {np.percentile(times_ms, 90):.1f} ms "
         f"({len(digits_per_scene)} scenes x {args.repeats} runs, {min(digits_per_scene)}-{max(digits_per_scene)} "
         f"digits per scene, mean {np.mean(digits_per_scene):.1f})",
-    ] + [f"    {name + ':':41s} median {ms:.2f} ms" for name, ms in stages.items()]))
+    ] + [f"    {name + ':':41s} median {ms:.2f} ms" for name, ms in stages.items()] + compared))
 
 
 def camera_change(blur: float, rotate: float, frame_size: tuple[int, int] | None,
@@ -178,6 +190,36 @@ def time_process(recognizer: Recognizer, scenes: list[synth.Scene], repeats: int
             recognizer.process(scene.image)
             times.append(1000 * (time.perf_counter() - start))
     return np.array(times)
+
+
+@contextmanager
+def reference(name: str) -> Iterator[None]:
+    """The recognizer calling the readable reference of one of its kernel-backed functions (recognizer/naive.py)."""
+    module = REFERENCES[name]
+    fast = getattr(module, name)
+    setattr(module, name, getattr(naive, name))
+    try:
+        yield
+    finally:
+        setattr(module, name, fast)
+
+
+def time_against_reference(recognizer: Recognizer, scenes: list[synth.Scene], repeats: int,
+                           name: str) -> list[str]:
+    """Report lines: process() on the scenes with the kernels and with the reference of `name`, alternately."""
+    with reference(name):
+        recognizer.process(scenes[0].image)  # warm-up
+    kernel_ms, reference_ms = [], []
+    for scene in scenes:
+        for turn in range(repeats):
+            for with_reference in (turn % 2 == 1, turn % 2 == 0):  # each goes first half the time
+                with reference(name) if with_reference else nullcontext():
+                    start = time.perf_counter()
+                    recognizer.process(scene.image)
+                    (reference_ms if with_reference else kernel_ms).append(1000 * (time.perf_counter() - start))
+    saved = round(float(np.median(np.array(reference_ms) - np.array(kernel_ms))), 2) + 0.0  # no "-0.00"
+    return [f"  with naive.{name}:  median {np.median(reference_ms):.1f} ms against {np.median(kernel_ms):.1f} ms "
+            f"with the kernel, alternately (the kernel saves a median {saved:.2f} ms per frame)"]
 
 
 def time_stages(recognizer: Recognizer, scenes: list[synth.Scene], repeats: int) -> dict[str, float]:

@@ -136,6 +136,26 @@ def test_benchmark_recognizer_reads_photos_of_whole_pages_of_small_handwriting(m
     assert 0 < total and 0.5 * total <= correct <= total  # read at the working size alone, hardly any would be
 
 
+def test_benchmark_recognizer_times_a_kernel_against_its_reference(mnist_dir):
+    result = run_script("scripts/benchmark_recognizer.py", "--scenes", "1", "--blank", "0", "--repeats", "2",
+                        "--reference", "find_lines", "--data-dir", str(mnist_dir))
+    assert result.returncode == 0, result.stderr
+    assert "with naive.find_lines:" in result.stdout and "the kernel saves a median" in result.stdout
+
+
+def test_benchmark_recognizer_puts_the_kernel_back_after_timing_its_reference():
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    try:
+        import benchmark_recognizer
+    finally:
+        sys.path.pop(0)
+    from recognizer import naive, ruled_lines
+    fast = ruled_lines.find_lines
+    with benchmark_recognizer.reference("find_lines"):
+        assert ruled_lines.find_lines is naive.find_lines
+    assert ruled_lines.find_lines is fast
+
+
 def test_benchmark_recognizer_refuses_big_and_photo_together(mnist_dir):
     result = run_script("scripts/benchmark_recognizer.py", "--big", "--photo", "--data-dir", str(mnist_dir))
     assert result.returncode != 0 and "--big and --photo" in result.stderr
