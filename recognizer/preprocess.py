@@ -220,7 +220,7 @@ def fill_broad_strokes(small: np.ndarray, background: np.ndarray, mask: np.ndarr
             ink_cells = smaller(mask, BACKGROUND_SUBSAMPLE * BROAD_SUBSAMPLE) > 0
         outline = cv2.subtract(cv2.dilate(region, square), inside) > 0  # the cells on its edge, both sides
         if np.count_nonzero(ink_cells[outline]) >= BROAD_OUTLINE * np.count_nonzero(outline):
-            strokes[labels == label] = 255
+            strokes[region > 0] = 255
     if not cv2.countNonZero(strokes):
         return None
     size = (small.shape[1], small.shape[0])
