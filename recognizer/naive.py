@@ -3,14 +3,15 @@ kernel replaced, written for clarity, not speed (as ``numcnn/kernels/naive.py`` 
 Read these first; tests/test_recognizer_naive.py and tests/test_recognizer_kernels.py check the kernels against
 them.
 
-    reference         fast version (API)                 its kernels
-    find_blobs        segment.find_blobs                 kernels.blobs.sort_contours
-    fragment_gaps     segment.fragment_gaps              kernels.blobs.fragment_gaps
-    ink_level         segment.blob_tones                 kernels.blobs.ink_levels
-    edge_step         segment.edge_step, blob_tones      kernels.blobs.outline_steps
-    digit_images      segment.digit_images               kernels.digits.normalize_digits
-    find_lines        ruled_lines.find_lines             kernels.line_opening
-    remove_thin_ink   ruled_lines.remove_thin_ink        kernels.lines
+    reference               fast version (API)                  its kernels
+    find_blobs              segment.find_blobs                  kernels.blobs.sort_contours
+    fragment_gaps           segment.fragment_gaps               kernels.blobs.fragment_gaps
+    ink_level               segment.blob_tones                  kernels.blobs.ink_levels
+    edge_step               segment.edge_step, blob_tones       kernels.blobs.outline_steps
+    digit_images            segment.digit_images                kernels.digits.normalize_digits
+    find_lines              ruled_lines.find_lines              kernels.line_opening
+    remove_thin_ink         ruled_lines.remove_thin_ink         kernels.lines
+    paper_level_and_margin  preprocess.paper_level_and_margin   kernels.paper.level_and_spread
 
 Every result is the kernels' bit for bit, except digit_images: its images differ by rounding (see
 ``recognizer/kernels/digits.py``). Each makes a dozen or more NumPy and OpenCV calls per blob or per line,
@@ -23,6 +24,7 @@ import cv2
 import numpy as np
 
 from recognizer.normalize import normalize_digit, quantile
+from recognizer.preprocess import MIN_INK_CONTRAST, NOISE_SIGMAS
 from recognizer.ruled_lines import (LINE_CELL, MAX_LINE_THICKNESS, ink_over_line, spanning_lines,
                                    tilted_line_kernels)
 from recognizer.segment import (MAX_WIDTH_RATIO, MERGE_MAX_HEIGHT, MERGE_X_OVERLAP, MERGE_Y_GAP, Blob, digit_ink,
@@ -190,3 +192,23 @@ def _run_lengths(image: np.ndarray) -> np.ndarray:
     ink[:, 1:-1] = image
     edges = np.flatnonzero(ink[:, 1:] != ink[:, :-1])  # starts and ends alternate, row by row
     return edges[1::2] - edges[0::2]
+
+
+# --- the paper's level (preprocess) ---------------------------------------------------------------------------
+
+
+def paper_level_and_margin(darkness: np.ndarray) -> tuple[float, float]:
+    """(H, W) uint8 darkness -> (the paper's level, how much darker than it ink must be), in 0-255 units: the
+    median of every 4th pixel of every 4th row, and the larger of a minimum ink contrast and several times the
+    paper's noise (1.4826 x the median absolute deviation from that level: a Gaussian's sigma)."""
+    counts = cv2.calcHist([darkness[::4, ::4]], [0], None, [256], [0, 256]).ravel()
+    paper = _histogram_median(counts)
+    deviations = np.bincount(np.abs(np.arange(256) - round(paper)), weights=counts)
+    noise_sigma = 1.4826 * _histogram_median(deviations)
+    return paper, max(255 * MIN_INK_CONTRAST, NOISE_SIGMAS * noise_sigma)
+
+
+def _histogram_median(counts: np.ndarray) -> float:
+    """The median of the values a histogram counts (counts[v] = how many times v occurs); for an even count, the
+    upper of the two middle values."""
+    return float(np.searchsorted(np.cumsum(counts), (counts.sum() + 1) / 2))

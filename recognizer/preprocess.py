@@ -23,6 +23,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from recognizer.kernels import paper as paper_kernels
 from recognizer.ruled_lines import remove_ruled_lines
 
 # Sizes are fractions of the frame's shorter side, so the pipeline behaves the same at any resolution.
@@ -271,20 +272,14 @@ def threshold_ink(darkness: np.ndarray, levels: tuple[float, float] | None = Non
 def paper_level_and_margin(darkness: np.ndarray) -> tuple[float, float]:
     """(H, W) uint8 darkness -> (the paper's level, how much darker than it ink must be), in 0-255 units.
 
-    The paper's level is the median darkness of a sample of pixels, as most of a page is paper. The margin
-    is the larger of a minimum ink contrast and several times the paper's noise, measured as the median
-    absolute deviation from that level. Both come from one histogram of the sample.
+    The paper's level is the median darkness of a sample of pixels (every 4th row and column), as most of a
+    page is paper. The margin is the larger of a minimum ink contrast and several times the paper's noise,
+    measured as the median absolute deviation from that level. Both come from one histogram of the sample, in
+    one kernel call (``recognizer/kernels/paper.py``; the NumPy version: ``naive.paper_level_and_margin``).
     """
-    counts = cv2.calcHist([darkness[::4, ::4]], [0], None, [256], [0, 256]).ravel()  # ~2x np.bincount
-    paper = _histogram_median(counts)
-    deviations = np.bincount(np.abs(np.arange(256) - round(paper)), weights=counts)
-    noise_sigma = 1.4826 * _histogram_median(deviations)  # the MAD of Gaussian noise is 0.6745 sigma
+    paper, deviation = paper_kernels.level_and_spread(darkness, 4)
+    noise_sigma = 1.4826 * deviation  # the MAD of Gaussian noise is 0.6745 sigma
     return paper, max(255 * MIN_INK_CONTRAST, NOISE_SIGMAS * noise_sigma)
-
-
-def _histogram_median(counts: np.ndarray) -> float:
-    """The median of the values a histogram counts: counts (256,), counts[v] = how many times v occurs."""
-    return float(np.searchsorted(np.cumsum(counts), (counts.sum() + 1) / 2))
 
 
 def faint_ink(darkness: np.ndarray, levels: tuple[float, float] | None = None) -> np.ndarray:

@@ -60,14 +60,8 @@ def coarse_ink(mask: np.ndarray) -> np.ndarray:
 
     The cells are grown by one so that a line 1 cell thick, drawn at a slant, is 3 cells thick everywhere.
     """
-    extra_rows, extra_cols = -mask.shape[0] % LINE_CELL, -mask.shape[1] % LINE_CELL
-    if extra_rows or extra_cols:
-        mask = cv2.copyMakeBorder(mask, 0, extra_rows, 0, extra_cols, cv2.BORDER_CONSTANT, value=0)
-    rows = mask[0::LINE_CELL]
-    for offset in range(1, LINE_CELL):
-        rows = cv2.bitwise_or(rows, mask[offset::LINE_CELL])
-    # A row's 4 bytes of a cell, read as one 32-bit integer, are non-zero when any of them is: no loop needed.
-    cells = cv2.compare(rows.view(np.int32), 0, cv2.CMP_NE)
+    cells = np.empty((-(-mask.shape[0] // LINE_CELL), -(-mask.shape[1] // LINE_CELL)), np.uint8)
+    line_opening.mark_ink_cells(mask, cells)  # ~3x fewer passes over the frame than OpenCV's ORs of rows
     return cv2.dilate(cells, np.ones((3, 3), np.uint8))
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import recognizer.kernels
 from recognizer import naive, ruled_lines, synth
-from recognizer.preprocess import faint_ink, ink_mask, to_gray, to_working_size
+from recognizer.preprocess import faint_ink, ink_mask, paper_level_and_margin, to_gray, to_working_size
 from recognizer.segment import (MIN_HEIGHT, MIN_HEIGHT_PX, SPECK, blob_tones, edge_step, find_blobs, find_digit_blobs,
                                 fragment_gaps, typical_height)
 
@@ -31,6 +31,8 @@ TESTED_KERNELS = {
     "line_opening.runs_along": "test_find_lines_*",
     "line_opening.fit_kernel": "test_find_lines_*",
     "line_opening.grow_back": "test_find_lines_*",
+    "line_opening.mark_ink_cells": "test_ruled_lines.py::test_coarse_ink_*",
+    "paper.level_and_spread": "test_paper_level_and_margin_*",
 }
 
 
@@ -249,6 +251,23 @@ def test_blob_tones_match_the_reference(pages):
         np.testing.assert_array_equal(steps, theirs)
         np.testing.assert_array_equal([edge_step(crop, blob) for crop, blob in zip(crops, blobs)], theirs)
     assert merged >= 2  # blobs of several pieces are measured on all of them
+
+
+# --- the paper's level (preprocess) ---------------------------------------------------------------------------
+
+
+def test_paper_level_and_margin_matches_the_reference_on_photos(pages):
+    for _, darkness, _ in pages:
+        assert paper_level_and_margin(darkness) == naive.paper_level_and_margin(darkness)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_paper_level_and_margin_matches_the_reference_on_random_images(seed):
+    """Noise from flat to wide, around levels from black to white, on shapes from one pixel up (odd ones too)."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(v) for v in rng.integers(1, 90, 2))
+    darkness = np.clip(rng.normal(rng.uniform(0, 255), rng.uniform(0, 60), shape), 0, 255).astype(np.uint8)
+    assert paper_level_and_margin(darkness) == naive.paper_level_and_margin(darkness)
 
 
 # --- the kernels package --------------------------------------------------------------------------------------

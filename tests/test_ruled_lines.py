@@ -82,12 +82,15 @@ def test_remove_ruled_lines_keeps_a_pen_stroke_drawn_along_the_line():
     assert np.count_nonzero(remove_ruled_lines(mask)[255:266, 284:316]) < 0.5 * np.count_nonzero(mask[255:266, 284:316])
 
 
-def test_coarse_ink_marks_every_cell_holding_ink_and_its_neighbours():
+@pytest.mark.parametrize("shape", [(130, 171), (480, 640), (1, 1), (3, 5), (4, 4), (9, 2), (17, 33)])
+def test_coarse_ink_marks_every_cell_holding_ink_and_its_neighbours(shape):
     rng = np.random.default_rng(2)
-    mask = ((rng.random((130, 171)) < 0.002) * 255).astype(np.uint8)  # 171 is not a multiple of 4
-    padded = np.zeros((132, 172), np.uint8)  # the last cells hang over the edge; outside is no ink
-    padded[:130, :171] = mask
-    cells = padded.reshape(33, 4, 43, 4).max(axis=(1, 3))
+    density = 0.002 + 4 / (shape[0] * shape[1])  # some ink even in a tiny mask
+    mask = ((rng.random(shape) < density) * 255).astype(np.uint8)
+    rows, cols = -(-shape[0] // 4), -(-shape[1] // 4)
+    padded = np.zeros((4 * rows, 4 * cols), np.uint8)  # the last cells hang over the edge; outside is no ink
+    padded[:shape[0], :shape[1]] = mask
+    cells = padded.reshape(rows, 4, cols, 4).max(axis=(1, 3))
     np.testing.assert_array_equal(coarse_ink(mask), cv2.dilate(cells, np.ones((3, 3), np.uint8)))
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from recognizer.segment import (Blob, digit_ink, edge_step, find_blobs, find_digit_blobs, find_digit_boxes,
-                                is_pen_edge, is_plausible_digit, is_rectangle, merge_fragments, on_region_edge)
+                                _median, is_pen_edge, is_plausible_digit, is_rectangle, merge_fragments,
+                                on_region_edge)
 
 FRAME = (480, 640)
 
@@ -138,6 +139,15 @@ def test_a_sliver_along_the_page_edge_is_on_a_region_edge_and_a_one_on_the_page_
     wide = np.full(FRAME, 70, np.uint8)
     wide[100:] = 200                             # a page below a horizontal edge...
     assert on_region_edge(wide, no_ink, (100, 96, 200, 4))  # ...and a sliver along it
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 101, 800])
+def test_median_is_numpys_median(size):
+    """on_region_edge's median (a partial sort) is np.median's, for odd and even counts, ties and floats."""
+    rng = np.random.default_rng(size)
+    for values in (rng.integers(0, 256, size).astype(np.uint8), rng.integers(0, 3, size).astype(np.uint8),
+                   rng.normal(size=size)):
+        assert _median(values) == float(np.median(values))
 
 
 def test_a_one_written_along_a_shadows_edge_is_ink_not_the_edge():

@@ -5,6 +5,7 @@ kernel keeps, grown back by the same kernel, for kernels a few degrees off the m
     runs_along        per cell, how many cells of ink run from it along axis 0 without a break
     fit_kernel        where a kernel fits in the ink: each of its segments lies on a run at least as long
     grow_back         the kernel's cells around every place where it fits
+    mark_ink_cells    the map itself: which cells of LINE_CELL x LINE_CELL pixels of a mask hold ink
 
 A digital line a few degrees off an axis is a staircase of straight segments (31 cells at 12 degrees: 7 steps of
 4 or 5 cells). With the runs counted once, a kernel fits at a cell when the first cell of each of its segments
@@ -24,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from numcnn.kernels.jit import kernel
+from recognizer.kernels.lines import LINE_CELL
 
 LONGEST_RUN = 255          # runs are counted in bytes: no kernel may be longer (a frame 4,000 pixels high would need it)
 
@@ -114,3 +116,24 @@ def grow_back(fits, segments, pad, n, grown):
         line = flat_grown[begin:end]
         for k in range(end - begin):
             line[k] |= np.uint8(255) * np.uint8(high[k] > low[k])
+
+
+@kernel
+def mark_ink_cells(mask, cells):
+    """cells (output, (ceil(H / LINE_CELL), ceil(W / LINE_CELL)) uint8) = 255 where the cell of LINE_CELL x
+    LINE_CELL pixels of mask (H, W) uint8 holds any ink (non-zero), else 0; the last cells may hang over the
+    mask's edge. A row's pixels of a cell are OR'ed together first: one test per cell, not per pixel."""
+    cells[:] = 0
+    height, width = mask.shape
+    whole = width // LINE_CELL  # cells lying wholly inside the row
+    for y in range(height):
+        row, marks = mask[y], cells[y // LINE_CELL]
+        for j in range(whole):
+            ink = np.uint8(0)
+            for dx in range(LINE_CELL):  # a constant count: unrolled by the compiler
+                ink |= row[j * LINE_CELL + dx]
+            if ink:
+                marks[j] = 255
+        for x in range(whole * LINE_CELL, width):
+            if row[x]:
+                marks[whole] = 255
