@@ -160,12 +160,13 @@ class Recognizer:
         be two digits written touching side by side: its cuts (``cuts.split_options``) are read too.
         """
         options, doubtful = [], []
-        for blob, p, cut in zip(blobs, probs, row_cuts([blob.box for blob in blobs])):
+        tops = probs.max(axis=1).tolist() if len(probs) else []  # Python numbers, at once
+        for blob, top, cut in zip(blobs, tops, row_cuts([blob.box for blob in blobs])):
             if cut is not None:
                 options.append(cut_across(mask, blob, cut))
                 doubtful.append(True)
             else:
-                unreadable = bool(p.max() < self.min_confidence)
+                unreadable = top < self.min_confidence
                 options.append(split_options(mask, blob) if unreadable else [])
                 doubtful.append(unreadable)
         return options, doubtful
@@ -188,9 +189,8 @@ class Recognizer:
         frame pixels (divided by `scale`), read when the top probability reaches ``min_confidence``."""
         best, confidence = probs.argmax(axis=1).tolist(), probs.max(axis=1).tolist()  # Python numbers, at once
         digits = []
-        for box, p, digit, top in zip(boxes, probs, best, confidence):
-            x, y, w, h = (v / scale for v in box)
-            frame_box = (round(x), round(y), max(1, round(w)), max(1, round(h)))
+        for (x, y, w, h), p, digit, top in zip(boxes, probs, best, confidence):
+            frame_box = (round(x / scale), round(y / scale), max(1, round(w / scale)), max(1, round(h / scale)))
             digits.append(Digit(box=frame_box, digit=digit if top >= self.min_confidence else None,
                                 confidence=top, probs=p))
         return digits

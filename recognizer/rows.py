@@ -49,19 +49,22 @@ def measured_tilt(boxes: Sequence[tuple[int, int, int, int]]) -> float | None:
     only within ~15 degrees, two far apart more closely. Of the pairs' own directions, the one most pairs
     agree with wins, and the tilt is the median direction of the pairs that agree with it.
     """
-    centres = [(x + w / 2, y + h / 2, h) for x, y, w, h in boxes]
-    pairs = []  # (direction, reach): from each box to its nearest neighbour on the right
-    for cx, cy, height in centres:
-        nearest = None
-        for other_x, other_y, other_height in centres:
+    centres = sorted((x + w / 2, y + h / 2, h, i) for i, (x, y, w, h) in enumerate(boxes))  # left to right
+    nearest_right = {}  # box index -> (direction, reach) of the pair it makes with its nearest neighbour on the right
+    for k, (cx, cy, height, i) in enumerate(centres):
+        nearest = None  # (distance, index, dx, dy, its height): on a tie, the neighbour first in `boxes`
+        for other_x, other_y, other_height, j in centres[k + 1:]:
             dx, dy = other_x - cx, other_y - cy
+            if nearest is not None and dx > nearest[0]:
+                break  # the rest lie further right than the nearest lies away
             if dx > 0 and abs(dy) < MAX_TILT * dx:
-                distance = math.hypot(dx, dy)
-                if nearest is None or distance < nearest[0]:
-                    nearest = (distance, dx, dy, other_height)
+                candidate = (math.hypot(dx, dy), j, dx, dy, other_height)
+                if nearest is None or candidate[:2] < nearest[:2]:
+                    nearest = candidate
         if nearest is not None:
-            distance, dx, dy, other_height = nearest
-            pairs.append((math.atan2(dy, dx), math.atan2(ALIGNED * min(height, other_height), distance)))
+            distance, _, dx, dy, other_height = nearest
+            nearest_right[i] = (math.atan2(dy, dx), math.atan2(ALIGNED * min(height, other_height), distance))
+    pairs = [nearest_right[i] for i in sorted(nearest_right)]  # in the boxes' order
     if not pairs:
         return None
     agreeing = max(([angle for angle, reach in pairs if abs(candidate - angle) <= reach] for candidate, _ in pairs),
@@ -90,12 +93,12 @@ def group_rows(boxes: Sequence[tuple[int, int, int, int]], tilt: float | None = 
     """Indices of ``boxes`` grouped into rows: rows top to bottom, each row left to right. tilt: the rows'
     ``rows_tilt`` in radians, when already measured."""
     boxes = level_boxes(boxes, rows_tilt(boxes) if tilt is None else tilt)
+    x_centres = [x + w / 2 for x, _, w, _ in boxes]
     rows: list[list[int]] = []
     for i in sorted(range(len(boxes)), key=lambda i: boxes[i][0]):  # left to right
-        x_centre = boxes[i][0] + boxes[i][2] / 2
         best, best_overlap = None, ROW_OVERLAP
         for row in rows:
-            nearest = min(row, key=lambda j: abs(boxes[j][0] + boxes[j][2] / 2 - x_centre))
+            nearest = min(row, key=lambda j: abs(x_centres[j] - x_centres[i]))
             overlap = vertical_overlap(boxes[i], boxes[nearest])
             if overlap >= best_overlap:
                 best, best_overlap = row, overlap
