@@ -45,7 +45,7 @@ from typing import Callable, Iterator
 import cv2
 import numpy as np
 
-from recognizer import naive, ruled_lines, segment, synth
+from recognizer import naive, preprocess, ruled_lines, segment, synth
 from recognizer import recognizer as recognizer_module
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.recognizer import Recognizer
@@ -57,7 +57,7 @@ LATENCY_DIGITS = (8, 12)     # digits per timed scene: "about 10"
 MAX_DRAWS = 2000             # give up looking for such scenes after this many tries
 REFERENCES = {               # --reference: where process() finds each kernel-backed function
     "find_lines": ruled_lines, "remove_thin_ink": ruled_lines, "fragment_gaps": segment,
-    "digit_images": recognizer_module,
+    "digit_images": recognizer_module, "paper_level_and_margin": preprocess,
 }
 
 
