@@ -160,7 +160,7 @@ class Recognizer:
         be two digits written touching side by side: its cuts (``cuts.split_options``) are read too.
         """
         options, doubtful = [], []
-        tops = probs.max(axis=1).tolist() if len(probs) else []  # Python numbers, at once
+        tops = probs.max(axis=1).tolist()  # Python numbers, at once
         for blob, top, cut in zip(blobs, tops, row_cuts([blob.box for blob in blobs])):
             if cut is not None:
                 options.append(cut_across(mask, blob, cut))
