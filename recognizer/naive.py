@@ -202,13 +202,13 @@ def paper_level_and_margin(darkness: np.ndarray) -> tuple[float, float]:
     median of every 4th pixel of every 4th row, and the larger of a minimum ink contrast and several times the
     paper's noise (1.4826 x the median absolute deviation from that level: a Gaussian's sigma)."""
     counts = cv2.calcHist([darkness[::4, ::4]], [0], None, [256], [0, 256]).ravel()
-    paper = _histogram_median(counts)
+    paper = _upper_median(counts)
     deviations = np.bincount(np.abs(np.arange(256) - round(paper)), weights=counts)
-    noise_sigma = 1.4826 * _histogram_median(deviations)
+    noise_sigma = 1.4826 * _upper_median(deviations)
     return paper, max(255 * MIN_INK_CONTRAST, NOISE_SIGMAS * noise_sigma)
 
 
-def _histogram_median(counts: np.ndarray) -> float:
+def _upper_median(counts: np.ndarray) -> float:
     """The median of the values a histogram counts (counts[v] = how many times v occurs); for an even count, the
-    upper of the two middle values."""
+    upper of the two middle values (not their mean, as ``ruled_lines._histogram_median`` takes it)."""
     return float(np.searchsorted(np.cumsum(counts), (counts.sum() + 1) / 2))

@@ -23,16 +23,17 @@ def level_and_spread(image, step):
         row = image[y]
         for x in range(0, image.shape[1], step):
             counts[row[x]] += 1
-    level = _histogram_median(counts)
+    level = _upper_median(counts)
     deviations = np.zeros(256, np.int64)
     for value in range(256):
         deviations[abs(value - level)] += counts[value]
-    return float(level), float(_histogram_median(deviations))
+    return float(level), float(_upper_median(deviations))
 
 
 @kernel
-def _histogram_median(counts):
-    """The least value v with counts[0] + ... + counts[v] >= (n + 1) / 2, n = counts.sum() (0 if n is 0)."""
+def _upper_median(counts):
+    """The least value v with counts[0] + ... + counts[v] >= (n + 1) / 2, n = counts.sum() (0 if n is 0): for
+    an even count, the upper of the two middle values (digits._quantile and ruled_lines' median take others)."""
     half = (counts.sum() + 1) / 2
     seen = 0
     for value in range(counts.size):
