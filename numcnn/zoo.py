@@ -19,28 +19,30 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 ARCHITECTURES = ("default", "keras-example", "seed", "small")
 
 
-def build(name: str = "default", seed: int = 0) -> Sequential:
-    """A freshly initialized model for 28x28 grayscale digits: (N, 1, 28, 28) -> logits (N, 10)."""
+def build(name: str = "default", seed: int = 0, classes: int = 10) -> Sequential:
+    """A freshly initialized model for 28x28 grayscale images: (N, 1, 28, 28) -> logits (N, classes)."""
+    if classes < 2:
+        raise ValueError(f"a classifier needs at least 2 classes, got {classes}")
     rng = np.random.default_rng(seed)
     normalize = Normalize(MNIST_MEAN, MNIST_STD)
     if name == "seed":
         layers = [normalize, Conv2D(1, 32, 3, rng=rng), ReLU(), Conv2D(32, 64, 3, rng=rng), ReLU(),
-                  Flatten(), Dense(64 * 24 * 24, 10, rng=rng)]
+                  Flatten(), Dense(64 * 24 * 24, classes, rng=rng)]
     elif name == "keras-example":
         layers = [normalize, Conv2D(1, 32, 3, rng=rng), ReLU(), MaxPool2D(2),
                   Conv2D(32, 64, 3, rng=rng), ReLU(), MaxPool2D(2),
-                  Flatten(), Dropout(0.5), Dense(64 * 5 * 5, 10, rng=rng)]
+                  Flatten(), Dropout(0.5), Dense(64 * 5 * 5, classes, rng=rng)]
     elif name == "default":
         layers = [normalize,
                   Conv2D(1, 32, 3, rng=rng), ReLU(), Conv2D(32, 32, 3, rng=rng), ReLU(), MaxPool2D(2),
                   Conv2D(32, 64, 3, rng=rng), ReLU(), Conv2D(64, 64, 3, rng=rng), ReLU(), MaxPool2D(2),
                   Flatten(), Dropout(0.25), Dense(64 * 4 * 4, 128, rng=rng), ReLU(), Dropout(0.5),
-                  Dense(128, 10, rng=rng)]
+                  Dense(128, classes, rng=rng)]
     elif name == "small":
         layers = [normalize, Conv2D(1, 16, 3, rng=rng), ReLU(), MaxPool2D(2),
                   Conv2D(16, 32, 3, rng=rng), ReLU(), MaxPool2D(2),
                   Flatten(), Dropout(0.25), Dense(32 * 5 * 5, 128, rng=rng), ReLU(), Dropout(0.5),
-                  Dense(128, 10, rng=rng)]
+                  Dense(128, classes, rng=rng)]
     else:
         raise ValueError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}")
     return Sequential(layers, input_shape=(1, 28, 28), seed=seed, meta={"architecture": name})

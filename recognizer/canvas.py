@@ -3,7 +3,9 @@
 The pad is black and the pen thick and white, like an MNIST digit. After every stroke the drawing
 goes through the same MNIST-style normalization as a digit found by the camera
 (`recognizer.normalize`), then through the model; the window shows the prediction, a bar chart of
-the 10 probabilities and the 28x28 picture the network actually saw. Keys: c clears, q/Esc quits.
+the 11 probabilities (0-9, and X: "not a digit") and the 28x28 picture the network actually saw. The
+header reads the drawing as the recognizer reads a blob: "prediction: 7 (99%)", "not a digit (97%)",
+or "not sure: 7? (42%)" below the recognizer's MIN_CONFIDENCE. Keys: c clears, q/Esc quits.
 
 The drawing pad, the chart and the key handling are plain classes and functions of NumPy images,
 so they are tested without a window; only `run` touches the screen.
@@ -20,7 +22,8 @@ import numpy as np
 
 from recognizer.live import NO_KEY, display_available, window_closed
 from recognizer.normalize import normalize_digit
-from recognizer.overlay import FONT, GREEN, WHITE, YELLOW, put_text
+from recognizer.overlay import FONT, GREEN, RED, WHITE, YELLOW, put_text
+from recognizer.recognizer import MIN_CONFIDENCE, NOT_A_DIGIT, read_digits
 
 WINDOW = "numcnn canvas"
 PAD_SIZE = 320
@@ -31,6 +34,8 @@ INSET_SIZE = 84           # the 28x28 model input, shown 3x
 GREY = (90, 90, 90)
 ESC = 27
 HELP = "draw with the left button | c clear | q quit"
+NOT_A_DIGIT_LABEL = "X"   # the chart's label of "not a digit": a word does not fit a bar's 29 px
+LEGEND = f"{NOT_A_DIGIT_LABEL}: not a digit"
 
 
 class DrawingPad:
@@ -85,40 +90,72 @@ class DrawingPad:
 
 @dataclass
 class Prediction:
-    """probs: (10,) float32 class probabilities; model_input: (28, 28) float32 in [0, 1], what the model saw."""
+    """probs: (11,) float32 class probabilities (0-9, NOT_A_DIGIT); model_input: (28, 28) float32 in [0, 1],
+    what the model saw."""
 
     probs: np.ndarray
     model_input: np.ndarray
 
     @property
-    def digit(self) -> int:
+    def best(self) -> int:
+        """The most likely class, NOT_A_DIGIT included."""
         return int(np.argmax(self.probs))
+
+    @property
+    def confidence(self) -> float:
+        """The probability of the most likely class."""
+        return float(self.probs[self.best])
+
+    @property
+    def digit(self) -> int | None:
+        """The digit read, as the recognizer reads a blob: None when "not a digit" wins or the top probability
+        is below MIN_CONFIDENCE."""
+        return read_digits(self.probs[None], MIN_CONFIDENCE)[0]
+
+
+def class_label(index: int) -> str:
+    """A class's label under its bar: "0".."9", NOT_A_DIGIT_LABEL for NOT_A_DIGIT."""
+    return NOT_A_DIGIT_LABEL if index == NOT_A_DIGIT else str(index)
+
+
+def headline(prediction: Prediction) -> tuple[str, tuple[int, int, int]]:
+    """The header's text and colour: "prediction: 7  (99%)" (green), "not a digit  (97%)" (red), or
+    "not sure: 7?  (42%)" (yellow) when the top class is below MIN_CONFIDENCE."""
+    best, confidence = prediction.best, prediction.confidence
+    if confidence < MIN_CONFIDENCE:
+        return f"not sure: {class_label(best)}?  ({confidence:.0%})", YELLOW
+    if best == NOT_A_DIGIT:
+        return f"not a digit  ({confidence:.0%})", RED
+    return f"prediction: {best}  ({confidence:.0%})", GREEN
 
 
 def bar_chart(probs: np.ndarray, width: int, height: int) -> np.ndarray:
-    """(height, width, 3) uint8: one bar per class 0-9, labelled below, the most likely one highlighted.
+    """(height, width, 3) uint8: one bar per class (0-9, then X for NOT_A_DIGIT), labelled below, the most
+    likely one highlighted: green for a digit, red for "not a digit".
 
-    probs: (10,) values in [0, 1]; a bar of probability 1 fills the chart's height above the labels.
+    probs: (K,) values in [0, 1], K = 11 (or 10 for a digits-only model); a bar of probability 1 fills the
+    chart's height above the labels.
     """
     chart = np.zeros((height, width, 3), dtype=np.uint8)
     label_height = 22
-    slot = width / 10
+    slot = width / len(probs)
     best = int(np.argmax(probs))
-    for digit, p in enumerate(np.clip(probs, 0.0, 1.0)):
-        left, right = int(digit * slot + slot * 0.15), int((digit + 1) * slot - slot * 0.15)
+    for index, p in enumerate(np.clip(probs, 0.0, 1.0)):
+        left, right = int(index * slot + slot * 0.15), int((index + 1) * slot - slot * 0.15)
         top = int(round((height - label_height) * (1.0 - float(p))))
-        color = GREEN if digit == best else GREY
+        color = GREY if index != best else RED if index == NOT_A_DIGIT else GREEN
         if top < height - label_height:
             cv2.rectangle(chart, (left, top), (right, height - label_height - 1), color, cv2.FILLED)
-        cv2.putText(chart, str(digit), (left, height - 5), FONT, 0.55, WHITE, 1, cv2.LINE_AA)
+        cv2.putText(chart, class_label(index), (left, height - 5), FONT, 0.55, WHITE, 1, cv2.LINE_AA)
     return chart
 
 
 def render(pad: DrawingPad, prediction: Prediction | None) -> np.ndarray:
     """The window picture (HEADER_HEIGHT + S, S + CHART_WIDTH, 3) uint8 for a pad of side S.
 
-    Header: the prediction and its probability, and the key help. Left: the pad. Right: the 28x28
-    picture the model saw (enlarged), and below it the bar chart of the 10 probabilities.
+    Header: the prediction and its probability (``headline``), and the key help. Left: the pad. Right: the
+    28x28 picture the model saw (enlarged), and below it the bar chart of the 11 probabilities, with a legend
+    for the X bar ("not a digit").
     """
     size = pad.ink.shape[0]
     view = np.zeros((HEADER_HEIGHT + size, size + CHART_WIDTH, 3), dtype=np.uint8)
@@ -128,8 +165,8 @@ def render(pad: DrawingPad, prediction: Prediction | None) -> np.ndarray:
     if prediction is None:
         put_text(view, "draw a digit", (10, 32), WHITE, 0.8)
         return view
-    confidence = float(prediction.probs[prediction.digit])
-    put_text(view, f"prediction: {prediction.digit}  ({confidence:.0%})", (10, 32), GREEN, 0.8)
+    text, color = headline(prediction)
+    put_text(view, text, (10, 32), color, 0.8)
     inset = INSET_SIZE
     seen = cv2.resize((np.clip(prediction.model_input, 0, 1) * 255).astype(np.uint8), (inset, inset),
                       interpolation=cv2.INTER_NEAREST)
@@ -137,6 +174,8 @@ def render(pad: DrawingPad, prediction: Prediction | None) -> np.ndarray:
     view[top : top + inset, left : left + inset] = cv2.cvtColor(seen, cv2.COLOR_GRAY2BGR)
     put_text(view, "model input:", (size + 10, top + inset // 2), YELLOW, 0.5)
     chart_top = top + inset + 8
+    if len(prediction.probs) > NOT_A_DIGIT:
+        put_text(view, LEGEND, (size + 10, chart_top - 10), WHITE, 0.45)
     view[chart_top:, size:] = bar_chart(prediction.probs, CHART_WIDTH, view.shape[0] - chart_top)
     return view
 

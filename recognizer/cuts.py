@@ -5,7 +5,7 @@
     blobs, images, probs = choose_cuts(...)      # after the network has read the pieces
 
 Where two digits touch cannot be told from the ink alone, so the recognizer reads every option's pieces with
-the network and keeps a cut only when both pieces read well (``choose_cuts``).
+the network and keeps a cut only when both pieces are read as digits (``choose_cuts``).
 """
 from __future__ import annotations
 
@@ -67,24 +67,25 @@ def piece_across(own: np.ndarray, blob: Blob, top: int, bottom: int) -> Blob | N
 
 
 def choose_cuts(blobs: list[Blob], options: list[list[tuple[Blob, Blob]]], doubtful: list[bool], images: np.ndarray,
-                probs: np.ndarray, min_confidence: float) -> tuple[list[Blob], np.ndarray, np.ndarray]:
+                probs: np.ndarray, read: np.ndarray) -> tuple[list[Blob], np.ndarray, np.ndarray]:
     """Decide which blobs are two digits.
 
     blobs: the N candidates; options[i]: ways to cut blob i in two (see ``Recognizer._cut_options``);
-    doubtful[i]: whether blob i is in doubt as one digit; images (M, 28, 28) and probs (M, 10): the N blobs
-    first, then both pieces of every option, in order. A doubtful blob is replaced by the pieces of its best
-    cut when the network reads both pieces at least ``min_confidence``: a wide digit read well stays whole.
-    Returns the final (blobs, images (K, 28, 28), probs (K, 10)).
+    doubtful[i]: whether blob i is in doubt as one digit; images (M, 28, 28), probs (M, K) float32 and read (M,)
+    bool: the N blobs first, then both pieces of every option, in order. read[k]: whether the network reads crop
+    k as a digit (the recognizer decides: a digit class wins with at least its ``min_confidence``; a piece read
+    as "not a digit" is no digit, however sure). A doubtful blob is replaced by the pieces of its surest cut of
+    those whose pieces are both read: a wide digit read well stays whole. The surest: whose less sure piece has
+    the higher top probability.
+    Returns the final (blobs, images (L, 28, 28), probs (L, K)).
     """
     keep: list[int] = []
     next_piece = len(blobs)
     for i, pairs in enumerate(options):
         first_pieces = range(next_piece, next_piece + 2 * len(pairs), 2)
         next_piece += 2 * len(pairs)
-        surest = max(first_pieces, key=lambda k: probs[k:k + 2].max(axis=1).min(), default=None)
-        if surest is not None and doubtful[i] and probs[surest:surest + 2].max(axis=1).min() >= min_confidence:
-            keep += [surest, surest + 1]
-        else:
-            keep.append(i)
+        both_read = [k for k in first_pieces if read[k] and read[k + 1]] if doubtful[i] else []
+        surest = max(both_read, key=lambda k: probs[k:k + 2].max(axis=1).min(), default=None)
+        keep += [i] if surest is None else [surest, surest + 1]
     crops = blobs + [piece for pairs in options for pair in pairs for piece in pair]
     return [crops[k] for k in keep], images[keep], probs[keep]

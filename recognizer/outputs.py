@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from numcnn.io import atomic_write
+from recognizer.recognizer import NOT_A_DIGIT
 from recognizer.sources import IMAGE_EXTENSIONS, FrameSource
 
 VIDEO_CODECS = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
@@ -26,7 +27,17 @@ class OutputError(Exception):
 
 
 def frame_record(index: int, source: str, digits: Sequence, lines: Sequence[str]) -> dict:
-    """The JSON object for one frame: {"frame", "source", "digits": [{"box", "digit", "confidence"}], "lines"}."""
+    """The JSON object for one frame:
+
+        {"frame": 0, "source": "page.png", "lines": ["7"],
+         "digits": [{"box": [x, y, w, h], "digit": 7, "confidence": 0.9934, "not_a_digit": 0.0012},
+                    {"box": [x, y, w, h], "digit": null, "confidence": 0.9711, "not_a_digit": 0.9711}]}
+
+    One entry per candidate blob, read or rejected. digit: 0-9, or null when the blob is not read (the network
+    reads it as "not a digit", or no class reaches the threshold); confidence: the top probability, of whichever
+    class wins ("not a digit" too); not_a_digit: the probability of "not a digit". Probabilities are rounded to
+    4 decimals. digits: objects with box, digit, confidence and probs (11,) (class NOT_A_DIGIT last).
+    """
     return {
         "frame": index,
         "source": source,
@@ -35,6 +46,7 @@ def frame_record(index: int, source: str, digits: Sequence, lines: Sequence[str]
                 "box": [int(v) for v in d.box],
                 "digit": None if d.digit is None else int(d.digit),
                 "confidence": round(float(d.confidence), 4),
+                "not_a_digit": round(float(d.probs[NOT_A_DIGIT]), 4),
             }
             for d in digits
         ],

@@ -74,8 +74,9 @@ def draw_digits(image: np.ndarray, digits: Sequence) -> None:
     """Draw every digit's box and label onto ``image`` (H, W, 3) uint8, in place.
 
     Read digits get a green box and "7 98%" (just "7" for small writing, whose labels are drawn smaller than
-    the image's own text size: digits close together); rejected blobs (digit None) a thin red box and "?";
-    digits the tracker only remembers (``seen`` False) a dim green box.
+    the image's own text size: digits close together); rejected blobs (digit None: read as "not a digit", or not
+    confidently) a thin red box and "?"; digits the tracker only remembers (``seen`` False) a dim green box.
+    Only box, digit, confidence and seen are looked at, never probs: any number of classes will do.
     """
     frame_scale = text_scale(image) * 0.8
     thick = line_thickness(image)
@@ -146,7 +147,8 @@ def annotate(frame: np.ndarray, digits: Sequence, lines: Sequence[str], status: 
     """A copy of ``frame`` with digit boxes, the row readings, a status line and, if asked, the key help.
 
     frame: (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) -> (H, W, 3) uint8 BGR.
-    digits: objects with box (x, y, w, h), digit (int or None), confidence; lines: row strings, top to bottom.
+    digits: objects with box (x, y, w, h), digit (0-9, or None: not read), confidence; lines: row strings, top
+    to bottom.
     status: e.g. `status_text` (empty: none).
     """
     image = as_bgr(frame)

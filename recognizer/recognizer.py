@@ -9,6 +9,9 @@ The stages (each a function in its own module, to call and look at alone):
 frame -> gray -> working-size copy (640 px long) -> ink mask (``preprocess``) -> digit blobs (``segment``) ->
 28x28 MNIST-style images (``normalize``; all digits in one kernel call: ``segment.digit_images``) -> one batch
 through the network -> rows (``rows``).
+The network has CLASSES = 11 outputs: the digits 0-9 and NOT_A_DIGIT (10), for a blob that is no digit at all (a
+smudge, a letter, a piece of a ruled line). A blob is read as a digit when a digit class wins with at least
+``min_confidence`` (``read_digits``).
 The network gets [0, 1] images, white on black; its own first layer applies the training set's mean and
 standard deviation (stored in the model file). Only for a wide blob that cannot be read, or one as tall as two
 rows of its neighbours, is a second, small batch sent: the ways to cut it into two digits written touching
@@ -25,6 +28,7 @@ import cv2
 import numpy as np
 
 import numcnn
+from recognizer.context import drop_digits_in_words
 from recognizer.cuts import choose_cuts, cut_across, split_options
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.rows import measured_tilt, read_rows, row_cuts
@@ -32,8 +36,11 @@ from recognizer.ruled_lines import LINE_MAX_TILT_DEG, steep_lines_tilt
 from recognizer.segment import MIN_HEIGHT, Blob, digit_images, find_digit_blobs
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "mnist_cnn" / "model.npz"
+NOT_A_DIGIT = 10          # the network's class for a blob that is no digit; classes 0-9 are the digits
+CLASSES = 11              # the network's outputs: 0-9 and NOT_A_DIGIT
+TRAIN_HINT = "train one with `python scripts/train_recognizer.py --out DIR` and pass DIR/model.npz"
 WORKING_SIZE = 640        # frames are processed with their longer side this many pixels long
-MIN_CONFIDENCE = 0.5      # below this, the top class is less likely than all others together: "not a digit"
+MIN_CONFIDENCE = 0.5      # below this, the top class is less likely than all others together: not read
 MAX_READ_TILT = LINE_MAX_TILT_DEG  # degrees: rows tilted more are turned level and read again (see process)
 ZOOM = 2                  # a big frame whose writing reads small is read again at up to 2x the working size...
 MIN_ZOOM = 1.5            # ...when that is at least 1.5x (a 720p camera's, a photo's frame; not a 640x480 one)...
@@ -42,8 +49,9 @@ SMALL_WRITING = 2 * MIN_HEIGHT  # ...and its digits are shorter than this (of th
 
 @dataclass(frozen=True)
 class Digit:
-    """One blob read as a digit. box: (x, y, w, h) in frame pixels; digit: 0-9, or None when the network
-    was not confident enough; confidence: the top probability; probs: (10,) float32, all probabilities."""
+    """One candidate blob. box: (x, y, w, h) in frame pixels; digit: 0-9, or None when the network reads it as
+    "not a digit" (class NOT_A_DIGIT wins) or is not confident enough; confidence: the top probability, of
+    whichever class wins (NOT_A_DIGIT too); probs: (11,) float32, all probabilities (digits 0-9, NOT_A_DIGIT)."""
 
     box: tuple[int, int, int, int]
     digit: int | None
@@ -55,9 +63,10 @@ class Digit:
 class FrameResult:
     """Everything read from one frame.
 
-    digits: every candidate blob, read (digit 0-9) or rejected (None); lines: the read digits row by row,
-    top to bottom, each read left to right; mask: (H, W) uint8 ink mask in frame coordinates (255 = ink),
-    for a debug view; digit_images: (len(digits), 28, 28) float32, what the network saw.
+    digits: every candidate blob, read (digit 0-9) or rejected (None: "not a digit", or not confident enough);
+    lines: the read digits row by row, top to bottom, each read left to right; mask: (H, W) uint8 ink mask in
+    frame coordinates (255 = ink), for a debug view; digit_images: (len(digits), 28, 28) float32, what the
+    network saw.
     """
 
     digits: list[Digit]
@@ -67,13 +76,12 @@ class FrameResult:
 
 
 class Recognizer:
-    """Reads handwritten digits in camera frames with a numcnn model trained on MNIST."""
+    """Reads handwritten digits in camera frames with a numcnn model of CLASSES outputs: the digits 0-9 and
+    NOT_A_DIGIT (see ``scripts/train_recognizer.py``)."""
 
     def __init__(self, model: numcnn.Sequential, min_confidence: float = MIN_CONFIDENCE,
                  working_size: int = WORKING_SIZE) -> None:
-        if tuple(model.input_shape) != (1, 28, 28) or model.output_shape != (10,):
-            raise ValueError(f"the recognizer needs a model for (1, 28, 28) images with 10 classes, got input "
-                             f"{model.input_shape} and output {model.output_shape}")
+        check_model(model)
         self.model = model
         self.min_confidence = float(min_confidence)
         self.working_size = int(working_size)
@@ -83,9 +91,12 @@ class Recognizer:
         """Load a model saved by numcnn (default: the shipped one, ``recognizer/models/mnist_cnn/model.npz``)."""
         path = Path(model_path) if model_path is not None else DEFAULT_MODEL
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: no model file there; train one with "
-                                    f"`python scripts/train.py --out DIR` and pass DIR/model.npz")
-        recognizer = cls(numcnn.load(path), **options)
+            raise FileNotFoundError(f"{path}: no model file there; {TRAIN_HINT}")
+        model = numcnn.load(path)
+        try:
+            recognizer = cls(model, **options)
+        except ValueError as error:  # name the file: the message is all a user of the CLI sees
+            raise ValueError(f"{path}: {error}") from error
         recognizer.process(warm_up_page())  # loads every kernel's machine code now, not on the first frame
         return recognizer
 
@@ -136,7 +147,7 @@ class Recognizer:
     def _read(self, small: np.ndarray,
               min_height: float) -> tuple[np.ndarray, list[tuple[int, int, int, int]], np.ndarray, np.ndarray]:
         """One working-size gray image (H, W) uint8 -> (ink mask (H, W) uint8, the digits' boxes (x, y, w, h),
-        their probabilities (N, 10), the images the network saw (N, 28, 28)); min_height: as for
+        their probabilities (N, 11) float32, the images the network saw (N, 28, 28)); min_height: as for
         ``segment.find_digit_blobs``."""
         mask, darkness = ink_mask(small)
         blobs = find_digit_blobs(mask, darkness, small, min_height)
@@ -148,7 +159,8 @@ class Recognizer:
             piece_images = self._normalize(mask, darkness, pieces)
             images = np.concatenate([images, piece_images])
             probs = np.concatenate([probs, self._predict(piece_images)])
-            blobs, images, probs = choose_cuts(blobs, options, doubtful, images, probs, self.min_confidence)
+            read = np.array([digit is not None for digit in read_digits(probs, self.min_confidence)], bool)
+            blobs, images, probs = choose_cuts(blobs, options, doubtful, images, probs, read)
         return mask, [blob.box for blob in blobs], probs, images
 
     def _cut_options(self, mask: np.ndarray, blobs: list[Blob],
@@ -157,16 +169,18 @@ class Recognizer:
 
         A blob as tall as two rows of its neighbours may hold a digit of each, touching (``rows.row_cuts``): it
         is cut there if both pieces read well, however it reads whole. A wide blob the network cannot read may
-        be two digits written touching side by side: its cuts (``cuts.split_options``) are read too.
+        be two digits written touching side by side: its cuts (``cuts.split_options``) are read too. Unreadable:
+        not read as a digit (``read_digits``): "not a digit" wins, or no class reaches ``min_confidence``; two
+        digits touching are often read as "not a digit". probs: (N, 11) float32, of the blobs.
         """
         options, doubtful = [], []
-        tops = probs.max(axis=1).tolist()  # Python numbers, at once
-        for blob, top, cut in zip(blobs, tops, row_cuts([blob.box for blob in blobs])):
+        readings = read_digits(probs, self.min_confidence)
+        for blob, digit, cut in zip(blobs, readings, row_cuts([blob.box for blob in blobs])):
             if cut is not None:
                 options.append(cut_across(mask, blob, cut))
                 doubtful.append(True)
             else:
-                unreadable = top < self.min_confidence
+                unreadable = digit is None
                 options.append(split_options(mask, blob) if unreadable else [])
                 doubtful.append(unreadable)
         return options, doubtful
@@ -179,21 +193,40 @@ class Recognizer:
         return digit_images(mask, darkness, blobs)
 
     def _predict(self, images: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) float32 -> (N, 10) probabilities, all in one batch through the network."""
+        """(N, 28, 28) float32 -> (N, 11) float32 probabilities, all in one batch through the network."""
         if len(images) == 0:
-            return np.zeros((0, 10), dtype=np.float32)
+            return np.zeros((0, CLASSES), dtype=np.float32)
         return self.model.predict_proba(images[:, None])
 
     def _digits(self, boxes: list[tuple[int, int, int, int]], probs: np.ndarray, scale: float) -> list[Digit]:
-        """Boxes (x, y, w, h) in working-size pixels and their probabilities (N, 10) -> Digits with boxes in
-        frame pixels (divided by `scale`), read when the top probability reaches ``min_confidence``."""
-        best, confidence = probs.argmax(axis=1).tolist(), probs.max(axis=1).tolist()  # Python numbers, at once
+        """Boxes (x, y, w, h) in working-size pixels and their probabilities (N, 11) float32 -> Digits with boxes
+        in frame pixels (divided by `scale`), read as ``read_digits`` reads them, but for those inside a word of
+        letters (``context.drop_digits_in_words``: the "O" of "BOOK")."""
+        readings, confidence = read_digits(probs, self.min_confidence), probs.max(axis=1).tolist()
         digits = []
-        for (x, y, w, h), p, digit, top in zip(boxes, probs, best, confidence):
+        for (x, y, w, h), p, digit, top in zip(boxes, probs, readings, confidence):
             frame_box = (round(x / scale), round(y / scale), max(1, round(w / scale)), max(1, round(h / scale)))
-            digits.append(Digit(box=frame_box, digit=digit if top >= self.min_confidence else None,
-                                confidence=top, probs=p))
-        return digits
+            digits.append(Digit(box=frame_box, digit=digit, confidence=top, probs=p))
+        return drop_digits_in_words(digits, NOT_A_DIGIT)
+
+
+def check_model(model: numcnn.Sequential) -> None:
+    """Raise a ValueError saying what is wrong and what to do unless ``model`` reads (1, 28, 28) images into
+    CLASSES probabilities (the digits 0-9 and NOT_A_DIGIT)."""
+    if tuple(model.input_shape) != (1, 28, 28):
+        raise ValueError(f"the model reads images of shape {tuple(model.input_shape)}; the recognizer needs "
+                         f"(1, 28, 28) (28x28 gray): {TRAIN_HINT}")
+    if tuple(model.output_shape) != (CLASSES,):
+        found = model.output_shape[0] if len(model.output_shape) == 1 else tuple(model.output_shape)
+        raise ValueError(f"the model has {found} outputs; the recognizer needs {CLASSES} (digits 0-9 and "
+                         f"'not a digit'): {TRAIN_HINT}")
+
+
+def read_digits(probs: np.ndarray, min_confidence: float) -> list[int | None]:
+    """probs: (N, 11) float32 -> for each row its digit 0-9, or None when NOT_A_DIGIT wins or the top
+    probability is below ``min_confidence``. The one place the recognizer decides what is read as a digit."""
+    best, top = probs.argmax(axis=1).tolist(), probs.max(axis=1).tolist()  # Python numbers, at once
+    return [None if b == NOT_A_DIGIT or t < min_confidence else b for b, t in zip(best, top)]
 
 
 def writing_is_small(digits: list[Digit], frame_shape: tuple[int, int]) -> bool:

@@ -9,13 +9,13 @@ A blob is a connected component of ink, found by its outer contour (``cv2.findCo
 than RETR_EXTERNAL, so that digits inside the hole of a bigger blob, like a page inside the dark desk around
 it, are still found). No step loops over pixels in Python. A digit is one blob, except when the pen left a
 gap (a 5 or a 4 drawn in two strokes, a broken 1): blobs stacked on top of each other, overlapping
-horizontally and close vertically, are merged. What remains is kept only if it looks like a digit: not a
-speck, not much larger or smaller than the page's handwriting, not a long thin line, not a solid patch, not
-faint or soft-edged shading, not cut by (or hugging) the frame's edge, and not a sliver along the edge between
-two regions (a page on a desk).
+horizontally and close vertically, are merged. The candidates are generous: only what cannot be a digit at
+all is dropped (a speck, a blob wider than two digits, one cut by the frame's edge, a sliver along the edge
+between two regions, a box drawn around other writing). Whether a candidate is a digit, a letter, a symbol, a
+shadow or a remnant of a line, the network decides: it has a class "not a digit", learnt from the candidates
+this very stage finds on synthetic pages (``recognizer/training_data.py``).
 
-The per-blob measures (the contours' boxes, the gaps between fragments, each blob's darkness and edge
-steepness) and the digits' normalization run in Numba kernels, one call for all blobs (``recognizer/kernels/``:
+The per-blob measures (the contours' boxes, the gaps between fragments) and the digits' normalization run in Numba kernels, one call for all blobs (``recognizer/kernels/``:
 ``blobs.py``, ``digits.py``): on crops of a few thousand pixels, the call overhead of a dozen NumPy and OpenCV
 calls per blob costs far more than the arithmetic. ``recognizer.naive`` holds the NumPy and OpenCV code each
 kernel stands for, the readable reference.
@@ -37,17 +37,7 @@ MIN_HEIGHT = 0.025       # of the frame's shorter side: smaller blobs are specks
 MIN_HEIGHT_PX = 8        # ...and never fewer pixels than this, whatever the frame
 SPECK = 0.25             # blobs smaller than this x the least digit height both ways are not even fragments
 MAX_BLOBS = 200          # more blobs than this is texture or noise: only the tallest are looked at
-MAX_HEIGHT = 0.8         # of the frame's height: larger is a page edge, a hand, a shadow
 MAX_WIDTH_RATIO = 2.0    # width / height: wider blobs are words, lines, scribbles (two digits touching are ~1.5)
-MIN_FILL, MAX_FILL = 0.06, 0.85  # ink / box area: hollow outlines and solid patches are not pen strokes
-BORDER_MARGIN = 2        # pixels: a blob this close to the frame's edge is cut off
-EDGE_REACH = 0.025       # of the shorter side: blobs this close to ink touching the frame's edge go with it
-MAX_TYPICAL_HEIGHT = 4.0  # a blob taller than this many typical digits of the page is not a digit...
-MIN_TYPICAL_HEIGHT = 0.3  # ...nor one shorter than this fraction of them (a dot, a dash, a speck)
-MIN_INK_DARKNESS = 0.22  # writing is at least this much darker than the paper around it (pencil included)
-FAINT_INK = 0.6          # blobs with ink fainter than this fraction of the page's handwriting are not writing
-MIN_EDGE_STEEPNESS = 0.2  # of its darkness: the edge of a pen stroke rises steeply even out of focus (see edge_step)
-FAINT_AND_SOFT = 90, 32  # ink lighter than this (0-255) with edge steps under this is paper texture or show-through
 THIN = 4.0               # a blob this many times longer than wide is a stroke or a sliver...
 EDGE_SIDES = 0.75        # ...a sliver of an edge when one side of it is less than this fraction as bright
 EDGE_SIDE_GAP = 3        # pixels between the blob and the strips either side of it that are compared...
@@ -192,55 +182,27 @@ def merge_fragments(blobs: list[Blob], min_height: float) -> list[Blob]:
     return blobs
 
 
-def rejection_reason(box: Box, ink: int, frame_shape: tuple[int, int]) -> str | None:
-    """Why a blob (box, ink pixels) in a frame of (H, W) cannot be a handwritten digit; None if it can."""
-    return box_rejection_reason(box, frame_shape) or fill_rejection_reason(box, ink)
+def rejection_reason(box: Box, frame_shape: tuple[int, int], min_height: float = MIN_HEIGHT) -> str | None:
+    """Why a blob's box (x, y, w, h) in a frame of (H, W) cannot be a handwritten digit at all; None if it can.
 
-
-def fill_rejection_reason(box: Box, ink: int) -> str | None:
-    """The reason of ``rejection_reason`` told by how much of the box (x, y, w, h) its `ink` pixels fill."""
-    x, y, w, h = box
-    fill = ink / float(w * h)
-    if fill < MIN_FILL or (fill > MAX_FILL and w >= 0.35 * h):  # a "1" can be solid
-        return "not strokes"
-    return None
-
-
-def box_rejection_reason(box: Box, frame_shape: tuple[int, int], min_height: float = MIN_HEIGHT) -> str | None:
-    """The reasons of ``rejection_reason`` told by the box (x, y, w, h) alone, without counting the ink
-    (min_height: the least digit height, a fraction of the frame's shorter side)."""
+    Only what no digit can be is ruled out here: a speck, a blob wider than MAX_WIDTH_RATIO (a word, a line), one
+    cut by the frame's edge. Whether a plausible blob is a digit or a letter, a symbol or a shadow, the
+    network decides (its class "not a digit"). min_height: the least digit height, of the shorter side.
+    """
     x, y, w, h = box
     frame_h, frame_w = frame_shape
-    if x <= BORDER_MARGIN or y <= BORDER_MARGIN or x + w >= frame_w - BORDER_MARGIN \
-            or y + h >= frame_h - BORDER_MARGIN:
+    if x <= 0 or y <= 0 or x + w >= frame_w or y + h >= frame_h:
         return "cut by the frame's edge"
     if h < max(MIN_HEIGHT_PX, min_height * min(frame_h, frame_w)):
         return "too small"
-    if h > MAX_HEIGHT * frame_h:
-        return "too tall"
     if w > MAX_WIDTH_RATIO * h:
         return "too wide"
     return None
 
 
-def is_plausible_digit(box: Box, ink_area: float, frame_shape: tuple[int, int]) -> bool:
-    """Whether a blob (box, ink pixels) in a frame of (H, W) can be a handwritten digit."""
-    return rejection_reason(box, int(ink_area), frame_shape) is None
-
-
-def near_edge(edge_points: np.ndarray, box: Box, reach: float) -> bool:
-    """Whether ink touching the frame's edge (a desk, a shadow, the page's rim; given by its boundary points
-    (P, 2)) comes within `reach` pixels of the box: slivers just off such a region belong to it."""
-    return bool(near_edges(edge_points, np.array([box]), reach)[0])
-
-
-def near_edges(edge_points: np.ndarray, boxes: np.ndarray, reach: float) -> np.ndarray:
-    """``near_edge`` for N boxes (N, 4) at once -> (N,) bool."""
-    if len(edge_points) == 0:
-        return np.zeros(len(boxes), bool)
-    x, y, w, h = boxes.T[:, :, None]  # each (N, 1), against the points along the last axis
-    px, py = edge_points[:, 0], edge_points[:, 1]
-    return np.any((px >= x - reach) & (px < x + w + reach) & (py >= y - reach) & (py < y + h + reach), axis=1)
+def is_plausible_digit(box: Box, frame_shape: tuple[int, int]) -> bool:
+    """Whether a blob's box (x, y, w, h) in a frame of (H, W) can be a handwritten digit (see rejection_reason)."""
+    return rejection_reason(box, frame_shape) is None
 
 
 def on_region_edge(gray: np.ndarray, mask: np.ndarray, box: Box) -> bool:
@@ -278,89 +240,29 @@ def _median(values: np.ndarray) -> float:
     return (float(middle[(values.size - 1) // 2]) + float(middle[values.size // 2])) / 2
 
 
-def edge_step(soft: np.ndarray, blob: Blob) -> float:
-    """How steeply a blob's edge rises from the paper: the median darkness step across 3 pixels (a morphological
-    gradient, 0-255) on its outline. soft: (h, w) uint8 darkness in the blob's box.
-
-    A pen's edge goes from paper to ink within a pixel or two of optical blur, a shadow's over many pixels.
-    On the synthetic benchmark, in focus, pen strokes step by 0.5-0.6 of their darkness, still 0.2-0.3 when
-    blurred by a Gaussian of 3.5 px; shadows and page shading by 0.1-0.15 (see ``is_pen_edge``).
-    Reference: ``naive.edge_step``.
-    """
-    height, width = soft.shape
-    points = outline(blob).astype(np.int32)
-    steps = np.zeros(1)
-    blob_kernels.outline_steps(np.ascontiguousarray(soft), np.array([[0, 0, width, height]]), points,
-                               np.array([len(points)]), steps)
-    return float(steps[0])
-
-
-def blob_tones(darkness: np.ndarray, blobs: list[Blob]) -> tuple[np.ndarray, np.ndarray]:
-    """darkness: (H, W) uint8; N blobs with their ink (``own_ink``) -> ((N,) float the darkness of each blob's
-    ink (its 90th percentile), (N,) float the ``edge_step`` of each). References: ``naive.ink_level`` and
-    ``naive.edge_step``, blob by blob.
-    """
-    boxes = np.array([blob.box for blob in blobs])
-    own = np.concatenate([blob.ink.ravel() for blob in blobs])
-    points = np.concatenate([contour for blob in blobs for contour in blob.contours])[:, 0]
-    lengths = np.array([sum(map(len, blob.contours)) for blob in blobs])  # outline points per blob
-    levels, steps = np.zeros(len(blobs)), np.zeros(len(blobs))
-    blob_kernels.ink_levels(darkness, boxes, own, 0.9, levels)
-    blob_kernels.outline_steps(darkness, boxes, points, lengths, steps)
-    return levels, steps
-
-
-def is_pen_edge(level: float, step: float) -> bool:
-    """Whether ink of darkness `level` (0-255) whose boundary steps by `step` (see ``edge_step``) is a pen's.
-
-    A shadow's edge rises over many pixels, so its step is a small part of its darkness; a pen stroke's rises
-    within its own width, a large part even when blurred by a camera out of focus. Faint ink must also have a
-    sharp edge: faint and soft together is paper texture, a fold or writing showing through from the back.
-    """
-    faint_level, soft_step = FAINT_AND_SOFT
-    return step >= MIN_EDGE_STEEPNESS * level and (level >= faint_level or step >= soft_step)
-
-
 def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
                      gray: np.ndarray | None = None, min_height: float = MIN_HEIGHT) -> list[Blob]:
-    """(H, W) uint8 ink mask -> the blobs that look like digits, top to bottom.
+    """(H, W) uint8 ink mask -> the candidate digits, top to bottom: generous on purpose.
 
-    With the frame's ``darkness`` (see ``preprocess.ink_darkness``), blobs that are not pen strokes by their
-    tone are dropped too: their darkest ink (90th percentile, so that thin or blurred strokes are not judged by
-    their grey edges) fainter than MIN_INK_DARKNESS or much fainter than the page's handwriting (shading at a
-    page edge, show-through), or their edges soft for their darkness (shadows; see ``is_pen_edge``). With the
-    frame's ``gray`` (H, W) uint8, thin blobs along the edge between a light and a dark region are dropped
-    (see ``on_region_edge``), before merging too. Boxes drawn around other blobs, as a form's fields, are dropped
-    before merging (see ``without_boxes_around_others``). min_height: the least digit height, a fraction of the
-    frame's shorter side (a zoomed-in read of a big photo looks for smaller writing: see ``Recognizer.process``).
+    Every blob that could be a digit is a candidate (see ``rejection_reason``): the network decides which are
+    digits. Before that, what is known not to be a digit's own piece goes: with the frame's ``gray`` (H, W) uint8,
+    thin slivers along the edge between a light and a dark region (a page's edge on a desk, see
+    ``on_region_edge``), and boxes drawn around other blobs (a form's fields, see
+    ``without_boxes_around_others``), both before fragments are merged (two slivers make a corner, a "7"; a box
+    merged with the digit inside reads "0" or "8"). min_height: the least digit height, a fraction of the
+    frame's shorter side (a zoomed-in read of a big photo looks for smaller writing: ``Recognizer.process``).
+    `darkness` is accepted for the callers' symmetry with ``digit_images`` and not needed here.
     """
     least_height = max(MIN_HEIGHT_PX, min_height * min(mask.shape))
-    blobs, edge_points, component_boxes = find_components(mask, SPECK * least_height)
+    blobs, _, component_boxes = find_components(mask, SPECK * least_height)
     tallest = sorted(blobs, key=lambda blob: -blob.box[3])[:MAX_BLOBS]
-    if gray is not None:  # slivers of a page's edge go before they can be merged: two make a corner, a "7"
+    if gray is not None:
         tallest = [blob for blob in tallest if not on_region_edge(gray, mask, blob.box)]
-    # Boxes around digits go too, before the digits inside are merged into them (and read as an "8" or "0").
-    tallest = without_boxes_around_others(tallest)
-    blobs = merge_fragments(tallest, least_height)
-    if len(blobs) >= 3:
-        height = typical_height(blobs, least_height)
-        blobs = [b for b in blobs if MIN_TYPICAL_HEIGHT * height <= b.box[3] <= MAX_TYPICAL_HEIGHT * height]
-    reach = EDGE_REACH * min(mask.shape)
-    if blobs:
-        near = near_edges(edge_points, np.array([blob.box for blob in blobs]), reach)
-        blobs = [blob for blob, near_it in zip(blobs, near.tolist()) if not near_it]
-    # What the box alone rules out first: finding a blob's own ink (drawing its contours) costs more.
-    blobs = [blob for blob in blobs if box_rejection_reason(blob.box, mask.shape, min_height) is None]
+    blobs = merge_fragments(without_boxes_around_others(tallest), least_height)
+    blobs = [blob for blob in blobs if rejection_reason(blob.box, mask.shape, min_height) is None]
     if gray is not None:  # the merged blobs: the others were looked at before merging
         blobs = [blob for blob in blobs if len(blob.contours) == 1 or not on_region_edge(gray, mask, blob.box)]
     blobs = [Blob(blob.box, blob.contours, ink) for blob, ink in zip(blobs, own_inks(mask, blobs, component_boxes))]
-    blobs = [blob for blob in blobs if fill_rejection_reason(blob.box, int(np.count_nonzero(blob.ink))) is None]
-    if darkness is not None and blobs:
-        levels, steps = (values.tolist() for values in blob_tones(darkness, blobs))
-        page = quantile(np.array(levels), 0.5) if len(blobs) >= 3 else 0.0
-        limit = max(FAINT_INK * page, MIN_INK_DARKNESS * 255)
-        blobs = [blob for blob, level, step in zip(blobs, levels, steps)
-                 if level >= limit and is_pen_edge(level, step)]
     return sorted(blobs, key=lambda blob: (blob.box[1], blob.box[0]))
 
 

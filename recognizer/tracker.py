@@ -6,8 +6,10 @@ The tracker:
 
 1. estimates how far the whole picture moved since the last frame (the camera shook a little);
 2. matches every new digit to the nearest known digit after that move (greedy, nearest pair first);
-3. averages each digit's 10 probabilities over its last few frames, and reads the class from the
-   average, so one bad frame cannot flip the reading. A digit it already reads keeps being read
+3. averages each digit's class probabilities (11: the digits 0-9 and "not a digit") over its last few
+   frames, and reads the class from the average, so one bad frame cannot flip the reading. As the
+   recognizer does, it reads no digit (None) when "not a digit" wins or the average's top is below the
+   threshold (``read_class``). A digit it already reads keeps being read
    while the average stays a little below the threshold (hysteresis), so a digit whose confidence
    hovers around the threshold does not blink in and out;
 4. shows a digit only once it was found in two frames (except in the very first frame, where
@@ -26,9 +28,12 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from recognizer.recognizer import NOT_A_DIGIT
+
 
 class DigitLike(Protocol):
-    """What the tracker reads from a recognizer digit: box (x, y, w, h) and probs (10,)."""
+    """What the tracker reads from a recognizer digit: box (x, y, w, h) and probs (K,), K classes (11 from
+    the recognizer; all of a tracker's digits have the same K)."""
 
     box: tuple[int, int, int, int]
     probs: np.ndarray
@@ -39,9 +44,10 @@ class TrackedDigit:
     """A digit as the tracker reports it; has the same fields as the recognizer's Digit plus two.
 
     box: (x, y, w, h) ints, smoothed over frames.
-    digit: class read from the averaged probabilities, or None when their maximum is below the threshold.
-    confidence: the averaged probability of that class.
-    probs: (10,) float32, averaged over the track's recent frames.
+    digit: the digit read from the averaged probabilities, or None when NOT_A_DIGIT wins or their maximum is
+        below the threshold.
+    confidence: the averaged probability of the top class (NOT_A_DIGIT too).
+    probs: (K,) float32, averaged over the track's recent frames (K = 11 from the recognizer).
     track_id: stays the same for the same digit across frames.
     seen: False while the digit is missing from the current frame and only remembered.
     """
@@ -57,7 +63,7 @@ class TrackedDigit:
 class Track:
     """What the tracker remembers about one digit.
 
-    box: (4,) float64 (x, y, w, h). mean_probs: (10,) float32, the average of the last ``window``
+    box: (4,) float64 (x, y, w, h). mean_probs: (K,) float32, the average of the last ``window``
     probability vectors, kept as a running sum so a frame costs one addition per track.
     presence: for each of the last ``window`` frames, whether the digit was found in it.
     confirmed: found in two frames (or in the tracker's first frame), so it may be shown.
@@ -71,15 +77,15 @@ class Track:
         self.box = box.astype(np.float64)
         self.history: deque[np.ndarray] = deque(maxlen=window)
         self.presence: deque[bool] = deque(maxlen=window)
-        self.mean_probs = np.zeros(10, dtype=np.float32)
-        self._sum = np.zeros(10, dtype=np.float64)
+        self.mean_probs = np.zeros(len(probs), dtype=np.float32)
+        self._sum = np.zeros(len(probs), dtype=np.float64)
         self.hits = 0
         self.misses = 0
         self.reported: int | None = None
         self.add(probs)
 
     def add(self, probs: np.ndarray) -> None:
-        """Count one more sighting with class probabilities ``probs`` (10,); the oldest beyond the window is dropped."""
+        """Count one more sighting with class probabilities ``probs`` (K,); the oldest beyond the window is dropped."""
         if len(self.history) == self.history.maxlen:
             self._sum -= self.history[0]
         self.history.append(probs)
@@ -104,7 +110,7 @@ class Track:
 class Tracker:
     """Matches digits across frames and smooths their class; see the module docstring.
 
-    min_confidence: an averaged probability below this reads as "not a digit" (settable, like the recognizer's).
+    min_confidence: an averaged top probability below this is not read (settable, like the recognizer's).
     hysteresis: a digit already read stays read down to ``min_confidence - hysteresis``.
     window: how many recent frames are averaged (and looked at to decide whether a digit is present).
     max_missed: how many frames in a row an established digit may be missing before it is forgotten.
@@ -191,9 +197,12 @@ class Tracker:
         return self.current()
 
     def read_class(self, track: Track) -> int | None:
-        """The class to report for ``track`` with the current threshold, or None (not confident enough)."""
+        """The digit to report for ``track`` with the current threshold, or None: NOT_A_DIGIT wins, or the
+        average is not confident enough (a digit reported last frame keeps down to the hysteresis)."""
         best = int(track.mean_probs.argmax())
         confidence = float(track.mean_probs[best])
+        if best == NOT_A_DIGIT:  # however sure: it is no digit
+            return None
         if confidence >= self.min_confidence:
             return best
         if best == track.reported and confidence >= self.min_confidence - self.hysteresis:

@@ -1,16 +1,20 @@
-"""Stand-ins shared by test_live.py and test_cli.py.
+"""Stand-ins shared by the recognizer's tests.
 
 `SquareReader` stands in for the Recognizer (fast, and exact about what it saw): every bright square in a frame
 is a "digit" whose grey level says which one. `FakeScreen` stands in for OpenCV's window functions.
+`fixed_output_model` is a real numcnn model whose output is known: for the recognizer's decisions.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import cv2
 import numpy as np
 
+import numcnn
+from recognizer.recognizer import CLASSES, read_digits
 from recognizer.rows import read_rows
 
 SQUARE = 16
@@ -39,8 +43,9 @@ def grey_level(digit: int) -> int:
 class SquareReader:
     """A Recognizer stand-in: each bright blob of at least 20 pixels is a digit given by its grey level.
 
-    Every class is read with probability ``confidence``. ``misread(call, digit)`` may return another
-    class to report with probability 0.5 on that call, to make readings flicker like a real camera's.
+    Every class is read with probability ``confidence``, among CLASSES (11) probabilities, as the Recognizer's.
+    ``misread(call, digit)`` may return another class to report with probability 0.5 on that call, to make
+    readings flicker like a real camera's.
     ``interrupt_at``: raise KeyboardInterrupt on that call (a user pressing Ctrl-C).
     """
 
@@ -70,14 +75,12 @@ class SquareReader:
 
     def read_as(self, digit: int, box: tuple[int, int, int, int]) -> FakeDigit:
         wrong = self.misread(self.calls, digit) if self.misread else None
-        probs = np.full(10, (1 - self.confidence) / 9, dtype=np.float32)
+        probs = np.full(CLASSES, (1 - self.confidence) / (CLASSES - 1), dtype=np.float32)
         probs[digit] = self.confidence
         if wrong is not None:
-            probs[:] = 0.5 / 9
+            probs[:] = 0.5 / (CLASSES - 1)
             probs[wrong] = 0.5
-        best = int(probs.argmax())
-        accepted = probs[best] >= self.min_confidence
-        return FakeDigit(box, best if accepted else None, float(probs[best]), probs)
+        return FakeDigit(box, read_digits(probs[None], self.min_confidence)[0], float(probs.max()), probs)
 
 
 def draw_squares(squares, size=(160, 120), stamp: int | None = None) -> np.ndarray:
@@ -122,3 +125,14 @@ class FakeScreen:
     def wait_key(self, delay: int) -> int:
         key = self.keys.pop(0) if self.keys else "q"
         return -1 if key == "." else ord(key)
+
+
+def fixed_output_model(probs: Sequence[float]) -> numcnn.Sequential:
+    """An untrained numcnn "small" model of len(probs) classes that gives ``probs`` for every image: its last
+    Dense layer's weights are zero and its bias the log-probabilities (softmax(log p) = p)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    model = numcnn.zoo.build("small", classes=len(probs))
+    last = model.layers[-1]
+    last.params["weight"][:] = 0.0
+    last.params["bias"][:] = np.log(np.maximum(probs / probs.sum(), 1e-12))
+    return model

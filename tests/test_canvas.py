@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 
 from recognizer import canvas
-from recognizer.canvas import DrawingPad, Prediction, bar_chart, handle_key, render
+from recognizer.canvas import DrawingPad, Prediction, bar_chart, handle_key, headline, render
 from recognizer.normalize import normalize_digit
-from recognizer.overlay import GREEN
+from recognizer.overlay import GREEN, RED, YELLOW
+from recognizer.recognizer import CLASSES, NOT_A_DIGIT
+
+from fakes import fixed_output_model
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "recognizer" / "models" / "mnist_cnn" / "model.npz"
 
@@ -138,7 +141,7 @@ def test_canvas_reads_drawn_digits_through_the_camera_normalization(classify):
     pad = DrawingPad()
     draw_one(pad)
     prediction = classify(pad.ink)
-    assert prediction.digit == 1 and prediction.probs.shape == (10,)
+    assert prediction.digit == 1 and prediction.probs.shape == (CLASSES,)
     assert abs(float(prediction.probs.sum()) - 1.0) < 1e-4
     np.testing.assert_array_equal(prediction.model_input, normalize_digit(pad.ink))
     pad.clear()
@@ -171,7 +174,7 @@ def test_main_loads_the_model_and_runs_the_window(monkeypatch):
     assert len(shown) == 4
     chart = shown[-1][-100:, -canvas.CHART_WIDTH:]
     green_columns = np.flatnonzero(np.all(chart == GREEN, axis=2).any(axis=0))
-    slot = canvas.CHART_WIDTH // 10
+    slot = canvas.CHART_WIDTH / CLASSES
     assert green_columns.size and slot <= green_columns.min() and green_columns.max() < 2 * slot, "the bar of 1"
 
 
@@ -179,3 +182,49 @@ def test_main_with_a_missing_model_says_so(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(canvas, "display_available", lambda: True)
     assert canvas.main(["--model", str(tmp_path / "none.npz")]) == 1
     assert "none.npz" in capsys.readouterr().err
+
+
+def header(view: np.ndarray) -> np.ndarray:
+    """The header's text, left of the key help: (HEADER_HEIGHT, 320, 3)."""
+    return view[: canvas.HEADER_HEIGHT, :320]
+
+
+def test_a_model_favouring_not_a_digit_shows_not_a_digit_in_red():
+    probs = np.full(CLASSES, 0.03 / 10)
+    probs[NOT_A_DIGIT] = 0.97
+    classify = canvas.make_classifier(fixed_output_model(probs))
+    pad = DrawingPad()
+    draw_seven(pad)
+    prediction = classify(pad.ink)
+    assert prediction.digit is None and prediction.best == NOT_A_DIGIT
+    assert prediction.confidence == pytest.approx(0.97, abs=1e-5)
+    assert headline(prediction) == ("not a digit  (97%)", RED)
+    view = render(pad, prediction)
+    assert np.all(header(view) == RED, axis=2).any() and not np.all(header(view) == GREEN, axis=2).any()
+    chart = view[-100:, -canvas.CHART_WIDTH:]
+    red_columns = np.flatnonzero(np.all(chart == RED, axis=2).any(axis=0))
+    slot = canvas.CHART_WIDTH / CLASSES
+    assert red_columns.size and red_columns.min() >= NOT_A_DIGIT * slot, "the last bar, red"
+    assert not np.all(chart == GREEN, axis=2).any()
+
+
+def test_headline_reads_a_digit_or_is_not_sure_below_the_threshold():
+    probs = np.full(CLASSES, 0.01, dtype=np.float32)
+    probs[7] = 0.9
+    assert headline(Prediction(probs, np.zeros((28, 28)))) == ("prediction: 7  (90%)", GREEN)
+    probs = np.full(CLASSES, 0.06, dtype=np.float32)
+    probs[7] = 0.4
+    assert Prediction(probs, np.zeros((28, 28))).digit is None
+    assert headline(Prediction(probs, np.zeros((28, 28)))) == ("not sure: 7?  (40%)", YELLOW)
+    probs[[7, NOT_A_DIGIT]] = 0.06, 0.4
+    assert headline(Prediction(probs, np.zeros((28, 28)))) == ("not sure: X?  (40%)", YELLOW)
+
+
+def test_the_chart_has_eleven_bars_the_last_for_not_a_digit():
+    probs = np.full(CLASSES, 0.5, dtype=np.float32)
+    chart = bar_chart(probs, width=330, height=222)
+    filled = np.any(chart[:200] > 0, axis=2)  # above the labels
+    bars = np.flatnonzero(np.diff(np.concatenate([[0], filled[199].astype(int)])) == 1)
+    assert len(bars) == CLASSES and bars[-1] >= 300, "eleven bars, one per 30 px slot"
+    labels = np.any(chart[200:] > 0, axis=2)
+    assert labels[:, 300:].any(), "the last bar is labelled"

@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 
 from recognizer.cli import main
+from recognizer.outputs import frame_record
 from recognizer.overlay import GREEN, RED
+from recognizer.recognizer import CLASSES, NOT_A_DIGIT, Digit
 from fakes import SQUARE, FakeScreen, SquareReader, draw_squares, flicker_every_third_frame, write_video
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,7 +77,7 @@ def test_headless_video_processes_every_frame_in_order(tmp_path, capsys):
     assert all(r["source"] == str(video) and r["lines"] == ["3"] for r in records)
     for i, record in enumerate(records):
         (digit,) = record["digits"]
-        assert set(digit) == {"box", "digit", "confidence"} and digit["digit"] == 3
+        assert set(digit) == {"box", "digit", "confidence", "not_a_digit"} and digit["digit"] == 3
         assert abs(digit["box"][0] - (10 + 6 * i)) <= 1 and abs(digit["box"][2] - SQUARE) <= 1
     written = cv2.VideoCapture(str(saved))
     assert written.get(cv2.CAP_PROP_FRAME_COUNT) == 15
@@ -263,7 +265,7 @@ def check_record(record: dict, frame: int, source: str, lines: list[str]) -> Non
     assert record["frame"] == frame and record["source"] == source and record["lines"] == lines
     assert len(record["digits"]) == sum(map(len, lines))
     for digit in record["digits"]:
-        assert set(digit) == {"box", "digit", "confidence"}
+        assert set(digit) == {"box", "digit", "confidence", "not_a_digit"}
         assert len(digit["box"]) == 4 and all(isinstance(v, int) for v in digit["box"])
         assert isinstance(digit["digit"], int) and 0.0 <= digit["confidence"] <= 1.0
 
@@ -333,3 +335,13 @@ def test_window_keys_with_the_real_recognizer(tmp_path, monkeypatch, mnist, real
     raw = [p for p in snaps.iterdir() if p.name.endswith("-raw.png")]
     assert len(list(snaps.iterdir())) == 2 and np.array_equal(cv2.imread(str(raw[0])), sheet)
     assert real_recognizer.min_confidence == pytest.approx(threshold), "+ then - is back where it started"
+
+
+def test_frame_record_keeps_a_rejected_candidate_with_its_not_a_digit_probability():
+    junk, seven = np.full(CLASSES, 0.003, np.float32), np.full(CLASSES, 0.001, np.float32)
+    junk[NOT_A_DIGIT], seven[7] = 0.97, 0.99
+    digits = [Digit((1, 2, 3, 4), None, 0.97, junk), Digit((10, 2, 3, 4), 7, 0.99, seven)]
+    record = json.loads(json.dumps(frame_record(4, "cam", digits, ["7"])))
+    assert record == {"frame": 4, "source": "cam", "lines": ["7"], "digits": [
+        {"box": [1, 2, 3, 4], "digit": None, "confidence": 0.97, "not_a_digit": 0.97},
+        {"box": [10, 2, 3, 4], "digit": 7, "confidence": 0.99, "not_a_digit": 0.001}]}

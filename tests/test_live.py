@@ -57,7 +57,8 @@ def test_session_writes_every_frame_and_counts_time():
         session.read(Frame(i, draw_squares([(5, 10, 10)]), f"img{i}.png"))
     session.close()
     assert [r["frame"] for r in written[:3]] == [0, 1, 2] and written[3] == "closed"
-    assert written[0]["digits"][0] == {"box": [10, 10, SQUARE, SQUARE], "digit": 5, "confidence": 0.62}
+    assert written[0]["digits"][0] == {"box": [10, 10, SQUARE, SQUARE], "digit": 5, "confidence": 0.62,
+                                       "not_a_digit": 0.038}
     assert written[0]["source"] == "img0.png" and written[0]["lines"] == ["5"]
     assert len(session.process_ms) == 3 and all(ms >= 0 for ms in session.process_ms)
 

@@ -113,3 +113,12 @@ def test_fit_within_only_shrinks_and_keeps_the_aspect_ratio():
     assert fit_within(image, 1600, 900).shape == (800, 1600, 3)
     small = np.zeros((100, 100, 3), dtype=np.uint8)
     assert fit_within(small, 1600, 900) is small
+
+
+def test_a_candidate_read_as_not_a_digit_is_drawn_as_rejected_however_sure():
+    """A blob the network is 97% sure is no digit: the thin red box and "?", never its confidence in green."""
+    frame = np.full((480, 640, 3), 128, dtype=np.uint8)
+    rejected = annotate(frame, [FakeDigit((100, 200, 40, 60), None, 0.97)], [])
+    unsure = annotate(frame, [FakeDigit((100, 200, 40, 60), None, 0.2)], [])
+    assert pixels_of(rejected, RED)[200:261, 100].any() and not pixels_of(rejected, GREEN).any()
+    np.testing.assert_array_equal(rejected, unsure)

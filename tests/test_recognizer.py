@@ -6,7 +6,10 @@ import pytest
 from recognizer import synth
 from recognizer.normalize import normalize_digit
 from recognizer import recognizer as recognizer_module
-from recognizer.recognizer import DEFAULT_MODEL, Digit, Recognizer, writing_is_small
+from recognizer.recognizer import CLASSES, DEFAULT_MODEL, NOT_A_DIGIT, Digit, Recognizer, writing_is_small
+
+import numcnn
+from fakes import fixed_output_model
 
 pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason=f"no shipped model at {DEFAULT_MODEL}")
 
@@ -228,8 +231,9 @@ def test_low_confidence_digits_are_rejected_not_guessed(mnist):
     result = strict.process(scene.image)
     assert result.digits, "the scene should have candidate blobs"
     for digit in result.digits:
-        assert (digit.digit is None) == (digit.confidence < strict.min_confidence)
-        assert digit.probs.shape == (10,) and digit.confidence == pytest.approx(float(digit.probs.max()))
+        rejected = digit.confidence < strict.min_confidence or int(digit.probs.argmax()) == NOT_A_DIGIT
+        assert (digit.digit is None) == rejected
+        assert digit.probs.shape == (CLASSES,) and digit.confidence == pytest.approx(float(digit.probs.max()))
     assert sum(len(line) for line in result.lines) == sum(d.digit is not None for d in result.digits)
 
 
@@ -258,3 +262,67 @@ def test_mnist_digits_enlarged_and_normalized_are_still_read(recognizer, mnist):
     images, labels = mnist[1][0][:300], mnist[1][1][:300]
     again = np.stack([normalize_digit(np.kron(image, np.ones((5, 5), np.uint8))) for image in images])
     assert (recognizer.model.predict(again[:, None]) == labels).mean() >= 0.98
+
+
+# The 11-class model (digits 0-9 and "not a digit") without the shipped one: untrained models, or models whose
+# output is set (``fakes.fixed_output_model``), to check the recognizer's decisions.
+
+def handwritten_page() -> np.ndarray:
+    """(480, 640, 3) uint8: "314" and "27" written big in dark ink on white, two rows: five candidate blobs."""
+    page = np.full((480, 640, 3), 235, np.uint8)
+    for row, (text, y) in enumerate((("314", 200), ("27", 400))):
+        for column, char in enumerate(text):
+            cv2.putText(page, char, (80 + 150 * column, y), cv2.FONT_HERSHEY_SIMPLEX, 4, (30, 30, 30), 12,
+                        cv2.LINE_AA)
+    return page
+
+
+def probabilities(top_class: int, top: float) -> np.ndarray:
+    """(11,) probabilities: ``top_class`` at ``top``, the rest shared by the other ten classes."""
+    probs = np.full(CLASSES, (1 - top) / (CLASSES - 1))
+    probs[top_class] = top
+    return probs
+
+
+def test_an_eleven_class_model_is_saved_loaded_and_read_by_the_recognizer(tmp_path):
+    model = numcnn.zoo.build("small", seed=1, classes=CLASSES)
+    path = tmp_path / "model.npz"
+    model.save(str(path))
+    loaded = numcnn.load(path)
+    images = np.random.default_rng(0).random((3, 1, 28, 28)).astype(np.float32)
+    assert loaded.output_shape == (CLASSES,)
+    np.testing.assert_allclose(loaded.predict_proba(images), model.predict_proba(images), atol=1e-6)
+    recognizer = Recognizer.from_file(path)
+    result = recognizer.process(handwritten_page())
+    assert result.digits and all(d.probs.shape == (CLASSES,) for d in result.digits)
+    assert recognizer._predict(np.zeros((0, 28, 28), np.float32)).shape == (0, CLASSES)
+
+
+def test_a_ten_class_model_is_refused_saying_what_it_has_and_needs(tmp_path):
+    with pytest.raises(ValueError, match=r"has 10 outputs; the recognizer needs 11 .*train_recognizer\.py"):
+        Recognizer(numcnn.zoo.build("small"))
+    path = tmp_path / "digits_only.npz"
+    numcnn.zoo.build("small").save(str(path))
+    with pytest.raises(ValueError, match=r"digits_only\.npz: the model has 10 outputs; the recognizer needs 11"):
+        Recognizer.from_file(path)
+
+
+def test_a_model_always_reading_not_a_digit_reads_no_digit():
+    recognizer = Recognizer(fixed_output_model(probabilities(NOT_A_DIGIT, 0.97)))
+    result = recognizer.process(handwritten_page())
+    assert len(result.digits) >= 5, "the candidates are still found and reported"
+    for digit in result.digits:
+        assert digit.digit is None and digit.confidence == pytest.approx(0.97, abs=1e-5)
+        assert digit.probs.shape == (CLASSES,) and int(digit.probs.argmax()) == NOT_A_DIGIT
+    assert result.lines == []
+
+
+def test_a_digit_is_read_only_when_it_wins_with_at_least_min_confidence():
+    page = handwritten_page()
+    sure_seven = Recognizer(fixed_output_model(probabilities(7, 0.9))).process(page)
+    assert sure_seven.lines == ["777", "77"] and all(d.digit == 7 for d in sure_seven.digits)
+    unsure = np.full(CLASSES, 0.3 / 9)
+    unsure[[7, NOT_A_DIGIT]] = 0.4, 0.3  # 7 wins, "not a digit" second, but 0.4 is below the threshold
+    result = Recognizer(fixed_output_model(unsure)).process(page)
+    assert result.digits and result.lines == [] and all(d.digit is None for d in result.digits)
+    assert Recognizer(fixed_output_model(unsure), min_confidence=0.35).process(page).lines == ["777", "77"]

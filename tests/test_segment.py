@@ -3,9 +3,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.segment import (Blob, digit_ink, edge_step, find_blobs, find_digit_blobs, find_digit_boxes,
-                                _median, is_pen_edge, is_plausible_digit, is_rectangle, merge_fragments,
-                                on_region_edge)
+from recognizer.segment import (Blob, _median, digit_ink, find_blobs, find_digit_blobs, find_digit_boxes,
+                                is_plausible_digit, is_rectangle, merge_fragments, on_region_edge)
 
 FRAME = (480, 640)
 
@@ -57,14 +56,13 @@ def test_merge_fragments_keeps_neighbours_and_rows_apart():
     assert sorted(blob.box for blob in merged) == sorted(boxes)
 
 
-def test_is_plausible_digit():
-    assert is_plausible_digit((100, 100, 30, 60), 500, FRAME)
-    assert is_plausible_digit((100, 100, 8, 60), 480, FRAME)        # a solid "1"
-    assert not is_plausible_digit((100, 100, 3, 3), 9, FRAME)       # a speck
-    assert not is_plausible_digit((100, 100, 300, 4), 1200, FRAME)  # a long line
-    assert not is_plausible_digit((100, 100, 40, 60), 2400, FRAME)  # a solid patch
-    assert not is_plausible_digit((0, 100, 30, 60), 500, FRAME)     # touches the border
-    assert not is_plausible_digit((100, 50, 200, 420), 9000, FRAME)  # taller than a digit can be
+def test_is_plausible_digit_rules_out_only_what_no_digit_can_be():
+    assert is_plausible_digit((100, 100, 30, 60), FRAME)
+    assert is_plausible_digit((100, 100, 8, 60), FRAME)        # a "1"
+    assert is_plausible_digit((100, 2, 300, 470), FRAME)       # a digit held close, nearly the frame's height
+    assert not is_plausible_digit((100, 100, 3, 3), FRAME)     # a speck
+    assert not is_plausible_digit((100, 100, 300, 40), FRAME)  # wider than two digits: a word, a line
+    assert not is_plausible_digit((0, 100, 30, 60), FRAME)     # cut by the frame's edge
 
 
 def test_find_digit_boxes_keeps_digits_only():
@@ -88,37 +86,6 @@ def test_digit_ink_keeps_only_its_own_pieces():
     x, y, w, h = the_zero.box
     assert crop.shape == (h, w)
     assert x + w > 220 and mask[226, 220] == 255 and crop[226 - y, 220 - x] == 0 and crop[200 - y, 180 - x] == 255
-
-
-def test_sharp_pen_strokes_are_kept_and_soft_shadows_dropped():
-    darkness = blank()
-    zero(darkness, (200, 200), thickness=5)                     # a pen "0": a sharp edge
-    shadow = blank()
-    cv2.ellipse(shadow, (420, 220), (12, 40), 20, 0, 360, 255, -1)
-    darkness = np.maximum(darkness, cv2.GaussianBlur(shadow, (0, 0), 6))  # a pen's blurred shadow
-    mask = ((darkness > 60) * 255).astype(np.uint8)
-    boxes = [blob.box for blob in find_digit_blobs(mask, darkness)]
-    assert len(boxes) == 1 and abs(boxes[0][0] - 178) <= 3
-    (pen,) = [blob for blob in find_blobs(mask)[0] if blob.box[0] < 300]
-    x, y, w, h = pen.box
-    assert edge_step(darkness[y:y + h, x:x + w], pen) > 100
-
-
-@pytest.mark.parametrize("blur_sigma", [0, 1.5, 3])
-def test_pen_strokes_out_of_focus_are_kept_and_shadows_of_any_darkness_dropped(blur_sigma):
-    pen = blank()
-    zero(pen, (200, 200), thickness=5)
-    shadow = blank()
-    cv2.ellipse(shadow, (420, 220), (12, 40), 20, 0, 360, 255, -1)
-    soft_shadow = cv2.GaussianBlur(shadow, (0, 0), 6)
-    for name, darkness in (("pen", pen if blur_sigma == 0 else cv2.GaussianBlur(pen, (0, 0), blur_sigma)),
-                           ("dark shadow", soft_shadow), ("light shadow", soft_shadow // 2)):
-        level = float(darkness.max())
-        mask = ((darkness > 0.5 * level) * 255).astype(np.uint8)
-        (blob,) = find_blobs(mask)[0]
-        x, y, w, h = blob.box
-        step = edge_step(darkness[y:y + h, x:x + w], blob)
-        assert is_pen_edge(level, step) == (name == "pen"), (name, level, step)
 
 
 def page_on_desk(edge_x: int, tilt_degrees: float = 0.0) -> np.ndarray:

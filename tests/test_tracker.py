@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from recognizer.recognizer import CLASSES, NOT_A_DIGIT
 from recognizer.tracker import Tracker, estimate_shift, greedy_match
 
 
@@ -194,3 +195,29 @@ def test_a_digit_read_near_the_threshold_does_not_blink_but_a_new_threshold_appl
     tracker.update([FakeDigit((5, 5, 20, 30), probs(0.85))])
     tracker.min_confidence = 0.9
     assert tracker.current()[0].digit is None
+
+
+def eleven(top_class: int, top: float) -> np.ndarray:
+    """(11,) probs as the recognizer gives them: ``top_class`` (0-9, or NOT_A_DIGIT) at ``top``."""
+    probs = np.full(CLASSES, (1 - top) / (CLASSES - 1), dtype=np.float32)
+    probs[top_class] = top
+    return probs
+
+
+def test_a_blob_whose_average_says_not_a_digit_is_not_read_however_sure():
+    tracker = Tracker(min_confidence=0.5)
+    out = tracker.update([FakeDigit((5, 5, 20, 30), eleven(NOT_A_DIGIT, 0.95))])
+    assert out[0].digit is None and out[0].confidence == pytest.approx(0.95)
+    assert out[0].probs.shape == (CLASSES,)
+    tracker.min_confidence = 0.0
+    assert tracker.current()[0].digit is None, "no threshold makes 'not a digit' a digit"
+
+
+def test_eleven_class_probabilities_are_averaged_and_a_digit_read_does_not_survive_not_a_digit_winning():
+    tracker = Tracker(min_confidence=0.5, window=2)  # a digit read stays read down to 0.4
+    box = (5, 5, 20, 30)
+    assert tracker.update([FakeDigit(box, eleven(4, 0.9))])[0].digit == 4
+    averaged = tracker.update([FakeDigit(box, eleven(NOT_A_DIGIT, 0.7))])[0]
+    assert averaged.digit == 4 and averaged.confidence == pytest.approx((0.9 + 0.03) / 2)  # 4 wins the average
+    out = tracker.update([FakeDigit(box, eleven(NOT_A_DIGIT, 0.7))])[0]
+    assert out.digit is None and out.confidence == pytest.approx(0.7), "the hysteresis keeps digits only"
