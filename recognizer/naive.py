@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from recognizer.normalize import normalize_digit, quantile
-from recognizer.preprocess import MIN_INK_CONTRAST, NOISE_SIGMAS
+from recognizer.preprocess import ink_margin
 from recognizer.ruled_lines import (LINE_CELL, MAX_LINE_THICKNESS, ink_over_line, spanning_lines,
                                    tilted_line_kernels)
 from recognizer.segment import (MAX_WIDTH_RATIO, MERGE_MAX_HEIGHT, MERGE_X_OVERLAP, MERGE_Y_GAP, Blob, digit_ink,
@@ -182,13 +182,13 @@ def _run_lengths(image: np.ndarray) -> np.ndarray:
 
 def paper_level_and_margin(darkness: np.ndarray) -> tuple[float, float]:
     """(H, W) uint8 darkness -> (the paper's level, how much darker than it ink must be), in 0-255 units: the
-    median of every 4th pixel of every 4th row, and the larger of a minimum ink contrast and several times the
-    paper's noise (1.4826 x the median absolute deviation from that level: a Gaussian's sigma)."""
+    median of every 4th pixel of every 4th row, and the ink margin (``preprocess.ink_margin``) for the paper's
+    noise (1.4826 x the median absolute deviation from that level: a Gaussian's sigma)."""
     counts = cv2.calcHist([darkness[::4, ::4]], [0], None, [256], [0, 256]).ravel()
     paper = _upper_median(counts)
     deviations = np.bincount(np.abs(np.arange(256) - round(paper)), weights=counts)
     noise_sigma = 1.4826 * _upper_median(deviations)
-    return paper, max(255 * MIN_INK_CONTRAST, NOISE_SIGMAS * noise_sigma)
+    return paper, ink_margin(noise_sigma)
 
 
 def _upper_median(counts: np.ndarray) -> float:

@@ -34,7 +34,8 @@ BROAD_SUBSAMPLE = 4        # ...on an image 4x smaller than the background's...
 BROAD_INK = 0.5            # ...where the background is less than half the broad scale's, in a region the paper
 BROAD_OUTLINE = 0.5        # encloses, with ink in this much of the cells on its edge (the stroke's outline)
 MIN_INK_CONTRAST = 0.12    # ink is at least 12% darker than the paper under the same light...
-NOISE_SIGMAS = 5.0         # ...and darker than the paper's own noise could make it
+NOISE_SIGMAS = 5.0         # ...and darker than the paper's own noise could make it...
+MAX_INK_MARGIN = 0.25      # ...up to 25%: darker is ink, however noisy the rest of the frame (a wooden desk)
 HALF_PEAK = 0.5            # a blurred stroke ends where its darkness falls to this fraction of its peak
 HALF_PEAK_REACH = 0.015    # ...of the darkest ink this near (a fraction of the shorter side: a stroke's width)
 FAINT_LINE = 0.75          # lines are looked for in ink this fraction of the ink threshold's margin darker
@@ -273,13 +274,20 @@ def paper_level_and_margin(darkness: np.ndarray) -> tuple[float, float]:
     """(H, W) uint8 darkness -> (the paper's level, how much darker than it ink must be), in 0-255 units.
 
     The paper's level is the median darkness of a sample of pixels (every 4th row and column), as most of a
-    page is paper. The margin is the larger of a minimum ink contrast and several times the paper's noise,
+    page is paper. The margin is several times the paper's noise (``ink_margin``),
     measured as the median absolute deviation from that level. Both come from one histogram of the sample, in
     one kernel call (``recognizer/kernels/paper.py``; the NumPy version: ``naive.paper_level_and_margin``).
     """
     paper, deviation = paper_kernels.level_and_spread(darkness, 4)
     noise_sigma = 1.4826 * deviation  # the MAD of Gaussian noise is 0.6745 sigma
-    return paper, max(255 * MIN_INK_CONTRAST, NOISE_SIGMAS * noise_sigma)
+    return paper, ink_margin(noise_sigma)
+
+
+def ink_margin(noise_sigma: float) -> float:
+    """How much darker than the paper ink must be (0-255), given the paper's noise: NOISE_SIGMAS times it, at
+    least MIN_INK_CONTRAST and at most MAX_INK_MARGIN (a desk of wood or cloth around a page, a large part of the
+    frame, makes the measured noise far more than the paper's own; the network rejects what that lets in)."""
+    return min(max(255 * MIN_INK_CONTRAST, NOISE_SIGMAS * noise_sigma), 255 * MAX_INK_MARGIN)
 
 
 def faint_ink(darkness: np.ndarray, levels: tuple[float, float] | None = None) -> np.ndarray:

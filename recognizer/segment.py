@@ -38,6 +38,7 @@ MIN_HEIGHT_PX = 8        # ...and never fewer pixels than this, whatever the fra
 SPECK = 0.25             # blobs smaller than this x the least digit height both ways are not even fragments
 MAX_BLOBS = 200          # more blobs than this is texture or noise: only the tallest are looked at
 MAX_WIDTH_RATIO = 2.0    # width / height: wider blobs are words, lines, scribbles (two digits touching are ~1.5)
+CLOSE_UP = 0.3           # of the frame's height: a blob this tall may reach the frame's edge (a digit held close)
 THIN = 4.0               # a blob this many times longer than wide is a stroke or a sliver...
 EDGE_SIDES = 0.75        # ...a sliver of an edge when one side of it is less than this fraction as bright
 EDGE_SIDE_GAP = 3        # pixels between the blob and the strips either side of it that are compared...
@@ -67,9 +68,12 @@ def find_blobs(mask: np.ndarray, min_size: float = 0) -> tuple[list[Blob], np.nd
     return blobs, edge
 
 
-def find_components(mask: np.ndarray, min_size: float = 0) -> tuple[list[Blob], np.ndarray, np.ndarray]:
+def find_components(mask: np.ndarray, min_size: float = 0,
+                    min_edge_height: float | None = None) -> tuple[list[Blob], np.ndarray, np.ndarray]:
     """``find_blobs``, and (M, 4) int the boxes (x, y, w, h) of all the components, specks and those touching
-    the edge included (a blob alone in its box has no other ink there: see ``own_inks``)."""
+    the edge included (a blob alone in its box has no other ink there: see ``own_inks``). With
+    `min_edge_height` (pixels), the blobs are joined by the components touching the frame's edge that are at
+    least that tall: a digit held close to the camera may reach the edge."""
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return [], np.zeros((0, 2), np.int32), np.zeros((0, 4), np.int64)
@@ -80,6 +84,11 @@ def find_components(mask: np.ndarray, min_size: float = 0) -> tuple[list[Blob], 
                                                 mask.shape, min_size, boxes, kept, edge)
     # tolist() turns the boxes into Python ints in one call (a Blob's box is a tuple of ints)
     blobs = [Blob(tuple(box), (contours[i],)) for i, box in zip(kept[:n_kept].tolist(), boxes[kept[:n_kept]].tolist())]
+    if min_edge_height is not None and n_edge:
+        x, y, w, h = boxes.T
+        height, width = mask.shape
+        at_edge = (parents < 0) & (h >= min_edge_height) & ((x == 0) | (y == 0) | (x + w == width) | (y + h == height))
+        blobs += [Blob(tuple(boxes[i].tolist()), (contours[i],)) for i in np.flatnonzero(at_edge).tolist()]
     return blobs, edge[:n_edge], boxes[parents < 0]
 
 
@@ -186,12 +195,15 @@ def rejection_reason(box: Box, frame_shape: tuple[int, int], min_height: float =
     """Why a blob's box (x, y, w, h) in a frame of (H, W) cannot be a handwritten digit at all; None if it can.
 
     Only what no digit can be is ruled out here: a speck, a blob wider than MAX_WIDTH_RATIO (a word, a line), one
-    cut by the frame's edge. Whether a plausible blob is a digit or a letter, a symbol or a shadow, the
+    reaching across the frame from edge to edge (the desk, a shadow), one cut by the frame's edge (unless it is
+    CLOSE_UP of the frame tall: a digit held close may reach an edge). Whether a plausible blob is a digit or a letter, a symbol or a shadow, the
     network decides (its class "not a digit"). min_height: the least digit height, of the shorter side.
     """
     x, y, w, h = box
     frame_h, frame_w = frame_shape
-    if x <= 0 or y <= 0 or x + w >= frame_w or y + h >= frame_h:
+    if (x <= 0 and x + w >= frame_w) or (y <= 0 and y + h >= frame_h):
+        return "across the frame: the desk, a shadow"
+    if (x <= 0 or y <= 0 or x + w >= frame_w or y + h >= frame_h) and h < CLOSE_UP * frame_h:
         return "cut by the frame's edge"
     if h < max(MIN_HEIGHT_PX, min_height * min(frame_h, frame_w)):
         return "too small"
@@ -244,8 +256,8 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
                      gray: np.ndarray | None = None, min_height: float = MIN_HEIGHT) -> list[Blob]:
     """(H, W) uint8 ink mask -> the candidate digits, top to bottom: generous on purpose.
 
-    Every blob that could be a digit is a candidate (see ``rejection_reason``): the network decides which are
-    digits. Before that, what is known not to be a digit's own piece goes: with the frame's ``gray`` (H, W) uint8,
+    Every blob that could be a digit is a candidate (see ``rejection_reason``; a blob at least CLOSE_UP of the
+    frame tall may reach the frame's edge: a digit held close): the network decides which are digits. Before that, what is known not to be a digit's own piece goes: with the frame's ``gray`` (H, W) uint8,
     thin slivers along the edge between a light and a dark region (a page's edge on a desk, see
     ``on_region_edge``), and boxes drawn around other blobs (a form's fields, see
     ``without_boxes_around_others``), both before fragments are merged (two slivers make a corner, a "7"; a box
@@ -254,7 +266,7 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
     `darkness` is accepted for the callers' symmetry with ``digit_images`` and not needed here.
     """
     least_height = max(MIN_HEIGHT_PX, min_height * min(mask.shape))
-    blobs, _, component_boxes = find_components(mask, SPECK * least_height)
+    blobs, _, component_boxes = find_components(mask, SPECK * least_height, CLOSE_UP * mask.shape[0])
     tallest = sorted(blobs, key=lambda blob: -blob.box[3])[:MAX_BLOBS]
     if gray is not None:
         tallest = [blob for blob in tallest if not on_region_edge(gray, mask, blob.box)]

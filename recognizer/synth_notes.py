@@ -161,7 +161,7 @@ def make_text_scene(rng: np.random.Generator, images: np.ndarray, labels: np.nda
     for _ in range(int(rng.integers(*rows))):
         if baseline + 0.5 * cap > 0.95 * height:
             break
-        left = rng.uniform(0.04, 0.2) * width
+        left = rng.uniform(0.06, 0.2) * width  # as synth.write_row: the camera view keeps it in the frame
         for _ in range(ROW_TRIES):  # a sum too long for the page is tried again, not cut short
             written = write_tokens(rng, paper, images, labels, row_tokens(rng), baseline, cap, left, pen, whole)
             if written is not None:

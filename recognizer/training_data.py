@@ -11,11 +11,11 @@ labelled by its overlap with the true boxes (``label_candidates``):
   neither answer is right for it;
 - a candidate on a glyph that is a digit in some handwriting (O and 0, l and 1, S and 5: ``DIGIT_LIKE``) is
   left out too: alone it may be a digit; inside a word the row's context decides (``recognizer.context``);
-  so is any bar as narrow as a "1" (ONE_LIKE): a remnant of a line or a form's divider looks like one;
 - every other candidate is NOT_A_DIGIT.
 
-To these come plain MNIST training digits, some with stroke width, blur and contrast changed, and single
-marks normalized as the drawing canvas normalizes its pad (a dot, a dash, a letter drawn alone).
+To these come the MNIST training digits, twice, most with stroke width, blur and contrast changed; single
+marks normalized as the drawing canvas normalizes its pad (a dot, a dash, a letter drawn alone); and 1s
+drawn as a pen or a mouse draws them (a plain bar looks like a remnant of a line, taught as "not a digit").
 
     x, y = build_dataset(train_images, train_labels, pages=3000, seed=0)   # (N, 28, 28) uint8, (N,) int64
 """
@@ -40,10 +40,10 @@ Box = tuple[int, int, int, int]
 NOT_A_DIGIT = 10        # the class of every candidate that is not a digit
 DIGIT_IOU = 0.5         # a candidate is a digit when it and the digit's box overlap this much (R-CNN's 0.5)
 TOUCHES = 0.1           # a candidate covering this much of a digit's box (or the box of it) is a piece of one
-ONE_LIKE = 0.45         # width / height: a candidate this narrow, alone, is shaped like a "1" (never "not a digit")
 PAGE_SIZE = (480, 640)  # (H, W): a webcam's frame, the recognizer's working size
-VERSION = 2             # bump when the pages change, so the cache is rebuilt
+VERSION = 7             # bump when the pages change, so the cache is rebuilt
 PAGES_PER_JOB = 100     # pages per task of the worker processes
+DIGIT_COPIES = 2        # varied copies of the plain training digits: a digit must rarely be called "not a digit"
 
 
 @dataclass
@@ -74,12 +74,13 @@ class _Ink:
         grey = self.rng.uniform(0.05, 0.8)  # from dark pen to faint pencil
         return (grey,) * 3
 
-    def place(self, alpha: np.ndarray, left: float, top: float) -> Box | None:
-        """Blend a coverage map (h, w) with its top-left corner at (left, top); None if it does not fit."""
+    def place(self, alpha: np.ndarray, left: float, top: float, margin: int = 2) -> Box | None:
+        """Blend a coverage map (h, w) with its top-left corner at (left, top); None if it does not fit within
+        `margin` pixels of the paper's edges."""
         height, width = self.paper.shape[:2]
         h, w = alpha.shape
         left, top = int(round(left)), int(round(top))
-        if left < 2 or top < 2 or left + w > width - 2 or top + h > height - 2:
+        if left < margin or top < margin or left + w > width - margin or top + h > height - margin:
             return None
         synth.blend_ink(self.paper[top:top + h, left:left + w], alpha, self.glyph_colour())
         return left, top, w, h
@@ -163,7 +164,7 @@ def write_form(ink: _Ink) -> None:
 
 def write_close_up(ink: _Ink) -> None:
     """One glyph held close to the camera: a digit 40-100% of the frame tall in a broad pen (or, a third of the
-    time, a big letter or symbol)."""
+    time, a big letter or symbol), sometimes reaching a little past the frame's top or bottom."""
     height, width = ink.paper.shape[:2]
     glyph_height = ink.rng.uniform(0.4, 0.97) * height
     if ink.rng.random() < 0.67:
@@ -178,11 +179,13 @@ def write_close_up(ink: _Ink) -> None:
         if alpha.shape[0] > 0.98 * height or alpha.shape[1] > 0.98 * width:
             return
     h, w = alpha.shape
-    if h > height - 4 or w > width - 4:
+    if h > height or w > width - 4:
         return
-    top = ink.rng.uniform(2, height - h - 2)
-    left = ink.rng.uniform(2, width - w - 2)
-    box = ink.place(alpha, left, top)
+    top = ink.rng.uniform(-0.08 * h, height - 0.92 * h)  # it may reach past the frame's top or bottom a little
+    top = int(round(min(max(top, 2.0), height - h - 2.0))) if ink.rng.random() < 0.6 else int(round(top))
+    left = int(round(ink.rng.uniform(2, width - w - 2)))
+    visible = alpha[max(0, -top):min(h, height - top)]
+    box = ink.place(visible, left, max(0, top), margin=0)
     if box is not None and label is not None:
         ink.digits.append((box, label))
     elif box is not None and any(mark.digit_like):
@@ -224,8 +227,17 @@ def make_page(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray,
     image, moved = synth.camera_view(rng, image, boxes + ink.digit_like)
     if rng.random() < 0.25:  # out of focus, more than synth's camera ever is
         image = cv2.GaussianBlur(image, (0, 0), rng.uniform(1.2, 3.0))
+    moved = [clip_box(box, size) for box in moved]  # what the camera sees of a glyph past the frame's edge
     digits = [(box, label) for box, (_, label) in zip(moved, ink.digits)]
     return Page(synth.camera_noise(rng, image), digits, moved[len(boxes):])
+
+
+def clip_box(box: Box, size: tuple[int, int]) -> Box:
+    """The part of a box (x, y, w, h) inside a frame of `size` (H, W) (at least 1x1)."""
+    x, y, w, h = box
+    left, top = min(max(x, 0), size[1] - 1), min(max(y, 0), size[0] - 1)
+    right, bottom = max(min(x + w, size[1]), left + 1), max(min(y + h, size[0]), top + 1)
+    return left, top, right - left, bottom - top
 
 
 # ---- candidates and their labels ------------------------------------------------------------------------------
@@ -264,8 +276,6 @@ def label_candidates(boxes: list[Box], page: Page) -> list[int | None]:
         elif len(iou) and cover.max() >= TOUCHES:
             classes.append(None)
         elif page.digit_like and iou_and_cover(box, page.digit_like)[0].max() >= 0.3:
-            classes.append(None)
-        elif box[2] < ONE_LIKE * box[3]:  # a bar (a line's remnant, a comb's divider) is a "1" in every hand
             classes.append(None)
         else:
             classes.append(NOT_A_DIGIT)
@@ -329,6 +339,28 @@ def lone_marks(rng: np.random.Generator, count: int) -> np.ndarray:
     return np.stack(out)
 
 
+def pen_ones(rng: np.random.Generator, count: int) -> np.ndarray:
+    """(count, 28, 28) float32: a "1" as a pen or a mouse draws it, one straight bar (upright or slanted, some with
+    a flag at the top), normalized as the canvas normalizes its pad. A bar left of a ruled line or a form's
+    divider looks much the same, and is taught as "not a digit"; without these, a plain 1 would be one too."""
+    out = np.zeros((count, 28, 28), np.float32)
+    for i in range(count):
+        pad = np.zeros((200, 200), np.uint8)
+        slant = rng.uniform(-0.3, 0.3)
+        top, bottom = (100 + 80 * slant, 20), (100 - 80 * slant, 180)
+        width = int(rng.integers(6, 28))
+        cv2.line(pad, _point(top), _point(bottom), 255, width, cv2.LINE_AA)
+        if rng.random() < 0.4:  # the flag of a continental 1
+            flag = (top[0] - rng.uniform(20, 45), top[1] + rng.uniform(15, 40))
+            cv2.line(pad, _point(top), _point(flag), 255, width, cv2.LINE_AA)
+        out[i] = normalize_digit(pad)
+    return out
+
+
+def _point(xy: tuple[float, float]) -> tuple[int, int]:
+    return int(round(xy[0])), int(round(xy[1]))
+
+
 def scribble(rng: np.random.Generator) -> np.ndarray:
     """(h, w) float32: a dot, a dash or a tangle of strokes, as a pen's pointer makes them on the canvas."""
     size = 200
@@ -353,8 +385,8 @@ def scribble(rng: np.random.Generator) -> np.ndarray:
 def build_dataset(images: np.ndarray, labels: np.ndarray, pages: int, seed: int,
                   lone: int = 8000, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """images, labels: MNIST **training** digits (N, 28, 28) uint8, (N,) -> (x (M, 28, 28) uint8, white on
-    black as MNIST, y (M,) int64 in 0-10): the candidates of `pages` synthetic pages, `lone` lone marks, and the
-    given digits, most of them varied (``varied_digits``). The same arguments give the same arrays, however
+    black as MNIST, y (M,) int64 in 0-10): the candidates of `pages` synthetic pages, `lone` lone marks, as many
+    pen-drawn 1s (``pen_ones``), and the given digits DIGIT_COPIES times, most of them varied (``varied_digits``). The same arguments give the same arrays, however
     many `workers` (processes; default: one per core) make the pages: page i is drawn from seed (seed, i)."""
     jobs = [(seed, start, min(start + PAGES_PER_JOB, pages)) for start in range(0, pages, PAGES_PER_JOB)]
     workers = workers or os.cpu_count() or 1
@@ -365,8 +397,11 @@ def build_dataset(images: np.ndarray, labels: np.ndarray, pages: int, seed: int,
         _set_digits(images, labels)
         parts = [_pages_examples(*job) for job in jobs]
     rng = np.random.default_rng([seed, pages])
-    xs = [x for x, _ in parts] + [lone_marks(rng, lone), varied_digits(rng, images)]
-    ys = [y for _, y in parts] + [np.full(lone, NOT_A_DIGIT, np.int64), labels.astype(np.int64)]
+    ones = lone  # as many as the lone marks: a plain bar must stay a "1" (see pen_ones)
+    xs = [x for x, _ in parts] + [lone_marks(rng, lone), pen_ones(rng, ones)]
+    xs += [varied_digits(rng, images) for _ in range(DIGIT_COPIES)]
+    ys = [y for _, y in parts] + [np.full(lone, NOT_A_DIGIT, np.int64), np.ones(ones, np.int64)]
+    ys += [labels.astype(np.int64)] * DIGIT_COPIES
     return (np.concatenate(xs) * 255).round().astype(np.uint8), np.concatenate(ys)
 
 

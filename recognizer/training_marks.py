@@ -39,16 +39,16 @@ from recognizer.synth import blend_ink, draw_line, ink_colour, smooth_noise, var
 Box = tuple[int, int, int, int]  # (x, y, w, h)
 
 # Letters a hand can write so that, alone, they pass for a digit:
-DIGIT_LIKE = "OoDIlij|SsZzbGgqBTt"
-#   O o D  -> 0   (a round or D-shaped loop)
+STROKE_WORDS = 0.4  # of the words are drawn as pen strokes (recognizer/stroke_letters.py), not with a font
+DIGIT_LIKE = "OoIlij|SsZzbgq"
+#   O o    -> 0   (a round loop)
 #   I l |  -> 1   (a single upright stroke)
 #   i j    -> 1   (an upright stroke; the dot may merge or go unnoticed)
 #   S s    -> 5   (a 5 with a rounded top)
 #   Z z    -> 2   (a 2 with a straight base)
-#   b G    -> 6   (a loop at the bottom with a rising stem / hooked top)
+#   b      -> 6   (a loop at the bottom with a rising stem)
 #   g q    -> 9   (a loop with a tail below)
-#   B      -> 8   (two stacked loops)
-#   T t    -> 7   (a bar over a stem; a crossed 7)
+# (B, D, G, T are taught as letters: their straight sides and bars tell them from 8, 0, 6 and 7.)
 
 WORDS = (
     "the of and to in is you that it he was for on are as with his they at be this have from or one had by "
@@ -250,6 +250,9 @@ def word(rng: np.random.Generator, height: float, text: str | None = None, font:
     text = random_text(rng) if text is None else text
     if any(char.isdigit() for char in text):
         raise ValueError(f"word() draws no digits: {text!r}")
+    if font is None and text.isalpha() and rng.random() < STROKE_WORDS:
+        from recognizer.stroke_letters import stroke_word  # it builds on this module's Mark: imported here
+        return stroke_word(rng, height, text)
     if font is None:
         font = WORD_FONTS[int(rng.integers(len(WORD_FONTS)))]
         if not isinstance(font, str) and rng.random() < 0.3:
@@ -412,7 +415,7 @@ SYMBOLS: tuple[tuple[str, Callable, tuple[float, float], bool], ...] = (
     ("comma", _comma, (0.25, 0.45), False),         # , : too small and curled
     ("colon", _colon, (0.4, 0.7), False),           # : : two dots
     ("semicolon", _semicolon, (0.4, 0.7), False),   # ; : a dot over a comma
-    ("paren", _paren, (0.8, 1.2), True),            # ( ) : a bowed 1
+    ("paren", _paren, (0.8, 1.2), False),           # ( ) : bowed, unlike a 1's straight stroke
     ("less_greater", _less, (0.5, 0.9), False),     # < > : an open angle
     ("arrow", _arrow, (0.5, 0.9), False),           # → ← ↑ ↓ : the head marks it
     ("tick", _tick, (0.6, 1.1), False),             # ✓ : a check mark
@@ -425,9 +428,9 @@ SYMBOLS: tuple[tuple[str, Callable, tuple[float, float], bool], ...] = (
     ("heart", _heart, (0.6, 1.1), False),           # ♡ : a heart doodle
     ("squiggle", _squiggle, (0.4, 0.8), False),     # ~ : a wave
     ("spiral", _spiral, (0.6, 1.1), True),          # @-like spiral: can read as 6 or 0
-    ("bracket", _bracket, (0.8, 1.2), True),        # [ ] { } : a tall stroke, like 1
+    ("bracket", _bracket, (0.8, 1.2), False),       # [ ] { } : hooked ends, unlike a 1
     ("asterisk", _asterisk, (0.4, 0.8), False),     # * : crossing strokes
-    ("question", _question, (0.8, 1.2), True),      # ? : a hook like 2 or 7
+    ("question", _question, (0.8, 1.2), False),     # ? : a hook over a dot, no digit
     ("exclamation", _exclamation, (0.8, 1.2), True),  # ! : its stroke is a 1
     ("hash", _hash, (0.6, 1.0), False),             # # : a grid
     ("percent", _percent, (0.7, 1.1), False),       # % : a slash between circles

@@ -44,6 +44,7 @@ from numcnn.training import (TrainingDiverged, TrainingInterrupted, TrainState, 
 ARCH_DEFAULTS = {
     "default":       {"epochs": 8,  "lr": 3e-3, "schedule": "one-cycle", "augment": True},
     "small":         {"epochs": 12, "lr": 3e-3, "schedule": "one-cycle", "augment": True},
+    "medium":        {"epochs": 12, "lr": 3e-3, "schedule": "one-cycle", "augment": True},
     "seed":          {"epochs": 5,  "lr": 1e-3, "schedule": "constant",  "augment": False},
     "keras-example": {"epochs": 12, "lr": 1e-3, "schedule": "constant",  "augment": False},
 }

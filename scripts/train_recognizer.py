@@ -46,9 +46,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                            "user cache)")
     parser.add_argument("--out", default=os.path.join("runs", "recognizer"), help="run directory")
     parser.add_argument("--cache", default=os.path.join("runs", "cache"), help="where built data is kept")
-    parser.add_argument("--pages", type=int, default=3000, help="synthetic pages whose candidates are learnt")
+    parser.add_argument("--pages", type=int, default=4000, help="synthetic pages whose candidates are learnt")
     parser.add_argument("--lone", type=int, default=8000, help="lone marks (letters, symbols, dots) to learn")
-    parser.add_argument("--epochs", type=int, default=10, help="passes over the training data")
+    parser.add_argument("--arch", choices=zoo.ARCHITECTURES, default="small", help="network from numcnn.zoo")
+    parser.add_argument("--epochs", type=int, default=20, help="passes over the training data")
     parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule")
     parser.add_argument("--batch-size", type=int, default=128, help="images per step")
     parser.add_argument("--seed", type=int, default=0, help="seeds the pages, the weights and the training")
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
           f"built or loaded in {time.perf_counter() - started:.0f} s", flush=True)
 
     # ---- model and schedule
-    model = zoo.build("small", seed=args.seed, classes=CLASSES)
+    model = zoo.build(args.arch, seed=args.seed, classes=CLASSES)
     optimizer = numcnn.Adam(model, lr=args.lr)
     total_steps = args.epochs * math.ceil(len(y_train) / args.batch_size)
     print(model.summary())
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
           f"candidates {validation.accuracy:.2%}; {minutes:.1f} min in all", flush=True)
     results = {"test_accuracy": test.accuracy, "test_not_a_digit": not_digit,
                "validation_accuracy": validation.accuracy, "minutes": minutes}
-    model.meta.update(results, architecture="small", classes=CLASSES, seed=args.seed, epochs=args.epochs,
+    model.meta.update(results, architecture=args.arch, classes=CLASSES, seed=args.seed, epochs=args.epochs,
                       pages=args.pages, command=shlex.join(["python"] + sys.argv), numcnn_version=numcnn.__version__)
     model.save(os.path.join(args.out, "model.npz"))
     with atomic_write(os.path.join(args.out, "history.json"), "w") as f:

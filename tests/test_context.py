@@ -17,15 +17,17 @@ class Candidate:
 
 def row(spec: str, height: int = 40, letter_gap: int = 6, word_gap: int = 30) -> list[Candidate]:
     """Candidates left to right on one line: a digit character is read as that digit; "L" is a tall letter the
-    network calls not a digit; "s" a short one (e, a); "/" a thin stroke; "+" a short operator; " " a word gap."""
+    network calls not a digit; "s" a short one (e, a); "o" a short letter read as a 0; "/" a thin stroke; "+", "=" short operators; " " a word
+    gap; a "1" is a thin stroke too."""
     out, x = [], 20
     for char in spec:
         if char == " ":
             x += word_gap - letter_gap
             continue
-        w, h = {"L": (28, height), "s": (22, 24), "/": (8, height), "+": (22, 22)}.get(char, (24, height))
+        w, h = {"L": (28, height), "s": (22, 24), "/": (8, height), "+": (22, 22), "=": (22, 10), "1": (8, height),
+                "o": (22, 24)}.get(char, (24, height))
         probs = np.full(11, 0.001, np.float32)
-        digit = int(char) if char.isdigit() else None
+        digit = int(char) if char.isdigit() else (0 if char == "o" else None)
         probs[NOT_A_DIGIT if digit is None else digit] = 0.99
         out.append(Candidate((x, 100 + height - h, w, h), digit, probs))
         x += w + letter_gap
@@ -45,6 +47,8 @@ def test_look_alike_digits_inside_words_are_not_read():
     assert read(row("L00L")) == ""        # BOOK: the O's read alone as 0s
     assert read(row("Ls11s")) == ""       # hello: the l's read alone as 1s
     assert read(row("L5sLsL")) == ""      # a capital with an S among lower-case letters
+    assert read(row("11s1")) == ""        # "then": the stems of t, h and n, cut by a ruled line, read as 1s
+    assert read(row("1ooL")) == ""        # "look": a thin l, two short o's read as 0s, a k
 
 
 def test_a_number_beside_a_word_is_read():
@@ -56,6 +60,8 @@ def test_operators_and_strokes_between_digits_keep_the_number():
     assert read(row("12+7")) == "127"
     assert read(row("3/4")) == "34"
     assert read(row("12/05/24")) == "120524"
+    assert read(row("2+7+2")) == "272"
+    assert read(row("s=5")) == "5"        # x=5
 
 
 def test_a_number_with_one_stray_letter_is_still_read():

@@ -63,6 +63,8 @@ def test_is_plausible_digit_rules_out_only_what_no_digit_can_be():
     assert not is_plausible_digit((100, 100, 3, 3), FRAME)     # a speck
     assert not is_plausible_digit((100, 100, 300, 40), FRAME)  # wider than two digits: a word, a line
     assert not is_plausible_digit((0, 100, 30, 60), FRAME)     # cut by the frame's edge
+    assert is_plausible_digit((200, 0, 200, 400), FRAME)       # a digit held close, reaching the top
+    assert not is_plausible_digit((200, 0, 300, 480), FRAME)   # from the top edge to the bottom: a shadow, the desk
 
 
 def test_find_digit_boxes_keeps_digits_only():
@@ -70,10 +72,17 @@ def test_find_digit_boxes_keeps_digits_only():
     for i in range(3):
         zero(mask, (150 + 60 * i, 200))
     mask[400:403, 500:503] = 255                         # a speck
-    cv2.rectangle(mask, (620, 0), (639, 479), 255, -1)   # the desk at the edge
+    cv2.rectangle(mask, (600, 0), (639, 120), 255, -1)   # the desk in a corner
     cv2.line(mask, (100, 300), (500, 302), 255, 2)        # a stray line
     boxes = sorted(find_digit_boxes(mask))
     assert len(boxes) == 3 and all(abs(y - 168) <= 3 and 60 <= h <= 66 for _, y, _, h in boxes)
+
+
+def test_a_big_digit_reaching_the_frames_edge_is_a_candidate_a_small_blob_there_is_not():
+    mask = blank()
+    cv2.ellipse(mask, (320, 200), (120, 210), 0, 0, 360, 255, 30)  # a "0" held close: its top leaves the frame
+    mask[460:479, 0:30] = 255                                         # a small blob cut by the frame's edge
+    assert [blob.box[:2] for blob in find_digit_blobs(mask)] == [(185, 0)]
 
 
 def test_digit_ink_keeps_only_its_own_pieces():
