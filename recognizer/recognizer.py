@@ -6,9 +6,9 @@
     result.lines                                 # ["3142", "77"]
 
 The stages (each a function in its own module, to call and look at alone):
-frame -> gray -> working-size copy (640 px long) -> ink mask (``preprocess``) -> digit blobs (``segment``) ->
-28x28 MNIST-style images (``normalize``; all digits in one kernel call: ``segment.digit_images``) -> one batch
-through the network -> rows (``rows``).
+frame -> gray -> working-size copy (640 px long) -> ink mask (``preprocess``) -> candidate blobs (``segment``) ->
+28x28 MNIST-style images (``normalize``; all candidates in one kernel call: ``segment.digit_images``) -> one
+batch through the network -> no digits inside words (``context``) -> rows (``rows``).
 The network has CLASSES = 11 outputs: the digits 0-9 and NOT_A_DIGIT (10), for a blob that is no digit at all (a
 smudge, a letter, a piece of a ruled line). A blob is read as a digit when a digit class wins with at least
 ``min_confidence`` (``read_digits``).

@@ -38,7 +38,8 @@ MIN_HEIGHT_PX = 8        # ...and never fewer pixels than this, whatever the fra
 SPECK = 0.25             # blobs smaller than this x the least digit height both ways are not even fragments
 MAX_BLOBS = 200          # more blobs than this is texture or noise: only the tallest are looked at
 MAX_WIDTH_RATIO = 2.0    # width / height: wider blobs are words, lines, scribbles (two digits touching are ~1.5)
-CLOSE_UP = 0.3           # of the frame's height: a blob this tall may reach the frame's edge (a digit held close)
+CLOSE_UP = 0.3           # of the frame's height: a blob this tall may reach the frame's edge (a digit held close)...
+EDGE_CONTACT = 0.5       # ...with a stroke's end: ink along half of its side on the edge is a desk or a shadow
 THIN = 4.0               # a blob this many times longer than wide is a stroke or a sliver...
 EDGE_SIDES = 0.75        # ...a sliver of an edge when one side of it is less than this fraction as bright
 EDGE_SIDE_GAP = 3        # pixels between the blob and the strips either side of it that are compared...
@@ -217,6 +218,17 @@ def is_plausible_digit(box: Box, frame_shape: tuple[int, int]) -> bool:
     return rejection_reason(box, frame_shape) is None
 
 
+def runs_along_edge(mask: np.ndarray, box: Box) -> bool:
+    """Whether the ink (H, W) uint8 in a box (x, y, w, h) that reaches the frame's edge covers more than
+    EDGE_CONTACT of the box's side there: a desk, a shadow or a page's edge runs along the frame's edge, a digit
+    held close only touches it with the ends of its strokes."""
+    x, y, w, h = box
+    height, width = mask.shape
+    sides = [mask[y:y + h, 0] if x == 0 else None, mask[y:y + h, width - 1] if x + w == width else None,
+             mask[0, x:x + w] if y == 0 else None, mask[height - 1, x:x + w] if y + h == height else None]
+    return any(side is not None and np.count_nonzero(side) > EDGE_CONTACT * side.size for side in sides)
+
+
 def on_region_edge(gray: np.ndarray, mask: np.ndarray, box: Box) -> bool:
     """Whether a thin blob (box (x, y, w, h), THIN times longer than wide) lies on the edge between two regions
     of different brightness in the frame's gray (H, W) uint8: the paper in a strip along one long side of it
@@ -271,7 +283,8 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
     if gray is not None:
         tallest = [blob for blob in tallest if not on_region_edge(gray, mask, blob.box)]
     blobs = merge_fragments(without_boxes_around_others(tallest), least_height)
-    blobs = [blob for blob in blobs if rejection_reason(blob.box, mask.shape, min_height) is None]
+    blobs = [blob for blob in blobs if rejection_reason(blob.box, mask.shape, min_height) is None
+             and not runs_along_edge(mask, blob.box)]
     if gray is not None:  # the merged blobs: the others were looked at before merging
         blobs = [blob for blob in blobs if len(blob.contours) == 1 or not on_region_edge(gray, mask, blob.box)]
     blobs = [Blob(blob.box, blob.contours, ink) for blob, ink in zip(blobs, own_inks(mask, blobs, component_boxes))]

@@ -9,7 +9,7 @@ pages of MNIST **training** digits among words, symbols, forms and clutter, each
 the true digits, plus lone marks and the training digits themselves. It is built once per setting and cached
 in --cache (the second run starts training at once). The MNIST test digits are used only to evaluate.
 
-The network is numcnn's "small" net with 11 outputs, trained with the project's recipe (Adam, one-cycle
+The network is numcnn's "medium" net with 11 outputs, trained with the project's recipe (Adam, one-cycle
 learning rate, random affine augmentation). --out receives model.npz (numcnn.load; the recognizer's default
 when --out is recognizer/models/mnist_cnn), history.json, curves.png, confusion_matrix.png (11 classes, on
 the validation candidates) and mistakes.png (MNIST test digits). The same --seed gives the same model.
@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache", default=os.path.join("runs", "cache"), help="where built data is kept")
     parser.add_argument("--pages", type=int, default=4000, help="synthetic pages whose candidates are learnt")
     parser.add_argument("--lone", type=int, default=8000, help="lone marks (letters, symbols, dots) to learn")
-    parser.add_argument("--arch", choices=zoo.ARCHITECTURES, default="small", help="network from numcnn.zoo")
+    parser.add_argument("--arch", choices=zoo.ARCHITECTURES, default="medium", help="network from numcnn.zoo")
     parser.add_argument("--epochs", type=int, default=20, help="passes over the training data")
     parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule")
     parser.add_argument("--batch-size", type=int, default=128, help="images per step")

@@ -85,6 +85,12 @@ def test_a_big_digit_reaching_the_frames_edge_is_a_candidate_a_small_blob_there_
     assert [blob.box[:2] for blob in find_digit_blobs(mask)] == [(185, 0)]
 
 
+def test_a_desk_along_the_frames_edge_is_no_candidate():
+    mask = blank()
+    cv2.fillPoly(mask, [np.array([[0, 20], [24, 20], [12, 450], [0, 450]], np.int32)], 255)  # the desk's sliver
+    assert find_digit_blobs(mask) == []
+
+
 def test_digit_ink_keeps_only_its_own_pieces():
     mask = blank()
     zero(mask, (200, 200))
