@@ -61,7 +61,8 @@ def in_text(boxes: Sequence[tuple[int, int, int, int]], not_digit: Sequence[bool
     strokes = [w < THIN * h or one for (_, _, w, h), one in zip(boxes, ones)]
     for word in words(boxes, tilt):
         tallest = max(boxes[i][3] for i in word)
-        letter_heights = [boxes[i][3] for i in word if not_digit[i] and not strokes[i] and boxes[i][3] >= SMALL * tallest]
+        letter_heights = [boxes[i][3] for i in word
+                          if not_digit[i] and not strokes[i] and boxes[i][3] >= SMALL * tallest]
         letters = sum(1.0 if height >= TALL * tallest else SHORT_LETTER for height in letter_heights)
         tallest_letter = max(letter_heights, default=0)
         digits = sum(1.0 if boxes[i][3] >= TALL * tallest_letter else SHORT_DIGIT for i in word

@@ -15,10 +15,10 @@ between two regions, a box drawn around other writing). Whether a candidate is a
 shadow or a remnant of a line, the network decides: it has a class "not a digit", learnt from the candidates
 this very stage finds on synthetic pages (``recognizer/training_data.py``).
 
-The per-blob measures (the contours' boxes, the gaps between fragments) and the digits' normalization run in Numba kernels, one call for all blobs (``recognizer/kernels/``:
-``blobs.py``, ``digits.py``): on crops of a few thousand pixels, the call overhead of a dozen NumPy and OpenCV
-calls per blob costs far more than the arithmetic. ``recognizer.naive`` holds the NumPy and OpenCV code each
-kernel stands for, the readable reference.
+The per-blob measures (the contours' boxes, the gaps between fragments) and the digits' normalization run in Numba
+kernels, one call for all blobs (``recognizer/kernels/``: ``blobs.py``, ``digits.py``): on crops of a few thousand
+pixels, the call overhead of a dozen NumPy and OpenCV calls per blob costs far more than the arithmetic.
+``recognizer.naive`` holds the NumPy and OpenCV code each kernel stands for, the readable reference.
 """
 from __future__ import annotations
 
@@ -197,8 +197,9 @@ def rejection_reason(box: Box, frame_shape: tuple[int, int], min_height: float =
 
     Only what no digit can be is ruled out here: a speck, a blob wider than MAX_WIDTH_RATIO (a word, a line), one
     reaching across the frame from edge to edge (the desk, a shadow), one cut by the frame's edge (unless it is
-    CLOSE_UP of the frame tall: a digit held close may reach an edge). Whether a plausible blob is a digit or a letter, a symbol or a shadow, the
-    network decides (its class "not a digit"). min_height: the least digit height, of the shorter side.
+    CLOSE_UP of the frame tall: a digit held close may reach an edge). Whether a plausible blob is a digit or a
+    letter, a symbol or a shadow, the network decides (its class "not a digit"). min_height: the least digit height,
+    of the shorter side.
     """
     x, y, w, h = box
     frame_h, frame_w = frame_shape
@@ -269,13 +270,14 @@ def find_digit_blobs(mask: np.ndarray, darkness: np.ndarray | None = None,
     """(H, W) uint8 ink mask -> the candidate digits, top to bottom: generous on purpose.
 
     Every blob that could be a digit is a candidate (see ``rejection_reason``; a blob at least CLOSE_UP of the
-    frame tall may reach the frame's edge: a digit held close): the network decides which are digits. Before that, what is known not to be a digit's own piece goes: with the frame's ``gray`` (H, W) uint8,
-    thin slivers along the edge between a light and a dark region (a page's edge on a desk, see
-    ``on_region_edge``), and boxes drawn around other blobs (a form's fields, see
-    ``without_boxes_around_others``), both before fragments are merged (two slivers make a corner, a "7"; a box
-    merged with the digit inside reads "0" or "8"). min_height: the least digit height, a fraction of the
-    frame's shorter side (a zoomed-in read of a big photo looks for smaller writing: ``Recognizer.process``).
-    `darkness` is accepted for the callers' symmetry with ``digit_images`` and not needed here.
+    frame tall may reach the frame's edge: a digit held close): the network decides which are digits. Before that,
+    what is known not to be a digit's own piece goes: with the frame's ``gray`` (H, W) uint8, thin slivers along the
+    edge between a light and a dark region (a page's edge on a desk, see ``on_region_edge``), and boxes drawn around
+    other blobs (a form's fields, see ``without_boxes_around_others``), both before fragments are merged (two
+    slivers make a corner, a "7"; a box merged with the digit inside reads "0" or "8"). min_height: the least digit
+    height, a fraction of the frame's shorter side (a zoomed-in read of a big photo looks for smaller writing:
+    ``Recognizer.process``). `darkness` is accepted for the callers' symmetry with ``digit_images`` and not needed
+    here.
     """
     least_height = max(MIN_HEIGHT_PX, min_height * min(mask.shape))
     blobs, _, component_boxes = find_components(mask, SPECK * least_height, CLOSE_UP * mask.shape[0])

@@ -41,7 +41,7 @@ NOT_A_DIGIT = 10        # the class of every candidate that is not a digit
 DIGIT_IOU = 0.5         # a candidate is a digit when it and the digit's box overlap this much (R-CNN's 0.5)
 TOUCHES = 0.1           # a candidate covering this much of a digit's box (or the box of it) is a piece of one
 PAGE_SIZE = (480, 640)  # (H, W): a webcam's frame, the recognizer's working size
-VERSION = 7             # bump when the pages change, so the cache is rebuilt
+VERSION = 8             # bump when the pages change, so the cache is rebuilt
 PAGES_PER_JOB = 100     # pages per task of the worker processes
 DIGIT_COPIES = 2        # varied copies of the plain training digits: a digit must rarely be called "not a digit"
 
@@ -111,7 +111,8 @@ def write_row(ink: _Ink, baseline: float, height: float, kinds: str) -> None:
     for kind in kinds:
         if kind == "d":
             for _ in range(int(ink.rng.integers(1, 6))):
-                box = ink.digit(height * ink.rng.uniform(0.85, 1.15), x, baseline + ink.rng.uniform(-0.06, 0.06) * height)
+                size = height * ink.rng.uniform(0.85, 1.15)
+                box = ink.digit(size, x, baseline + ink.rng.uniform(-0.06, 0.06) * height)
                 if box is None:
                     return
                 x = box[0] + box[2] + ink.rng.uniform(0.05, 0.6) * height
@@ -385,9 +386,10 @@ def scribble(rng: np.random.Generator) -> np.ndarray:
 def build_dataset(images: np.ndarray, labels: np.ndarray, pages: int, seed: int,
                   lone: int = 8000, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """images, labels: MNIST **training** digits (N, 28, 28) uint8, (N,) -> (x (M, 28, 28) uint8, white on
-    black as MNIST, y (M,) int64 in 0-10): the candidates of `pages` synthetic pages, `lone` lone marks, as many
-    pen-drawn 1s (``pen_ones``), and the given digits DIGIT_COPIES times, most of them varied (``varied_digits``). The same arguments give the same arrays, however
-    many `workers` (processes; default: one per core) make the pages: page i is drawn from seed (seed, i)."""
+    black as MNIST, y (M,) int64 in 0-10): the candidates of `pages` synthetic pages, `lone` lone marks, twice as
+    many pen-drawn 1s (``pen_ones``), and the given digits DIGIT_COPIES times, most of them varied
+    (``varied_digits``). The same arguments give the same arrays, however many `workers` (processes; default: one
+    per core) make the pages: page i is drawn from seed (seed, i)."""
     jobs = [(seed, start, min(start + PAGES_PER_JOB, pages)) for start in range(0, pages, PAGES_PER_JOB)]
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(jobs) > 1:
@@ -397,7 +399,7 @@ def build_dataset(images: np.ndarray, labels: np.ndarray, pages: int, seed: int,
         _set_digits(images, labels)
         parts = [_pages_examples(*job) for job in jobs]
     rng = np.random.default_rng([seed, pages])
-    ones = lone  # as many as the lone marks: a plain bar must stay a "1" (see pen_ones)
+    ones = 2 * lone  # twice as many as the lone marks: a plain bar must stay a "1" (see pen_ones)
     xs = [x for x, _ in parts] + [lone_marks(rng, lone), pen_ones(rng, ones)]
     xs += [varied_digits(rng, images) for _ in range(DIGIT_COPIES)]
     ys = [y for _, y in parts] + [np.full(lone, NOT_A_DIGIT, np.int64), np.ones(ones, np.int64)]

@@ -2,7 +2,8 @@
 network never trained on (``recognizer/synth_notes.py``).
 
     python scripts/make_example.py --data-dir ../shared/data/mnist          # -> recognizer/examples/notes.png
-    python -m recognizer --source recognizer/examples/notes.png --headless --save recognizer/examples/notes_annotated.png
+    python -m recognizer --source recognizer/examples/notes.png --headless \
+        --save recognizer/examples/notes_annotated.png
 """
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ class Candidate:
 
 def row(spec: str, height: int = 40, letter_gap: int = 6, word_gap: int = 30) -> list[Candidate]:
     """Candidates left to right on one line: a digit character is read as that digit; "L" is a tall letter the
-    network calls not a digit; "s" a short one (e, a); "o" a short letter read as a 0; "/" a thin stroke; "+", "=" short operators; " " a word
-    gap; a "1" is a thin stroke too."""
+    network calls not a digit; "s" a short one (e, a); "o" a short letter read as a 0; "/" a thin stroke; "+",
+    "=" short operators; " " a word gap; a "1" is a thin stroke too."""
     out, x = [], 20
     for char in spec:
         if char == " ":
