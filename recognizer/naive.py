@@ -6,6 +6,8 @@ them.
     reference               fast version (API)                  its kernels
     find_blobs              segment.find_blobs                  kernels.blobs.sort_contours
     fragment_gaps           segment.fragment_gaps               kernels.blobs.fragment_gaps
+    ink_level               segment.blob_tones                  kernels.blobs.ink_levels
+    edge_step               segment.edge_step, blob_tones       kernels.blobs.outline_steps
     digit_images            segment.digit_images                kernels.digits.normalize_digits
     find_lines              ruled_lines.find_lines              kernels.line_opening
     remove_thin_ink         ruled_lines.remove_thin_ink         kernels.lines
@@ -68,6 +70,21 @@ def fragment_gaps(boxes: np.ndarray, digit_height: float, min_height: float) -> 
              & (np.maximum(h, h.T) >= min_height))
     np.fill_diagonal(pairs, False)
     return np.where(pairs, y_gap, np.inf)
+
+
+def ink_level(darkness: np.ndarray, blob: Blob) -> float:
+    """darkness: (H, W) uint8; a blob with its own ink (``segment.own_ink``) -> the darkness of its ink, 0-255:
+    its 90th percentile, so that thin or blurred strokes are not judged by their grey edges."""
+    x, y, w, h = blob.box
+    return quantile(darkness[y:y + h, x:x + w][blob.ink], 0.9)
+
+
+def edge_step(soft: np.ndarray, blob: Blob) -> float:
+    """soft: (h, w) uint8 darkness in the blob's box -> how steeply its edge rises from the paper: the median,
+    over its outline, of the darkness step across 3 pixels (a morphological gradient: 3x3 max - min)."""
+    step = cv2.morphologyEx(soft, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    x, y = outline(blob).T
+    return quantile(step[y, x], 0.5)
 
 
 # --- digits (segment, normalize) ------------------------------------------------------------------------------

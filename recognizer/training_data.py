@@ -41,7 +41,7 @@ NOT_A_DIGIT = 10        # the class of every candidate that is not a digit
 DIGIT_IOU = 0.5         # a candidate is a digit when it and the digit's box overlap this much (R-CNN's 0.5)
 TOUCHES = 0.1           # a candidate covering this much of a digit's box (or the box of it) is a piece of one
 PAGE_SIZE = (480, 640)  # (H, W): a webcam's frame, the recognizer's working size
-VERSION = 8             # bump when the pages change, so the cache is rebuilt
+VERSION = 9             # bump when the pages change, so the cache is rebuilt
 PAGES_PER_JOB = 100     # pages per task of the worker processes
 DIGIT_COPIES = 2        # varied copies of the plain training digits: a digit must rarely be called "not a digit"
 

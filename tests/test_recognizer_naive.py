@@ -13,7 +13,7 @@ import pytest
 import recognizer.kernels
 from recognizer import naive, ruled_lines, synth
 from recognizer.preprocess import faint_ink, ink_mask, paper_level_and_margin, to_gray, to_working_size
-from recognizer.segment import (MIN_HEIGHT, MIN_HEIGHT_PX, SPECK, find_blobs, find_digit_blobs,
+from recognizer.segment import (MIN_HEIGHT, MIN_HEIGHT_PX, SPECK, blob_tones, edge_step, find_blobs, find_digit_blobs,
                                 fragment_gaps, typical_height)
 
 # Each kernel the API calls, and what checks it against its reference.
@@ -21,6 +21,8 @@ TESTED_KERNELS = {
     "digits.normalize_digits": "test_recognizer_kernels.py",
     "blobs.sort_contours": "test_find_blobs_*",
     "blobs.fragment_gaps": "test_fragment_gaps_*",
+    "blobs.ink_levels": "test_blob_tones_*",
+    "blobs.outline_steps": "test_blob_tones_*",
     "lines.list_band_ink": "test_remove_thin_ink_*",
     "lines.count_runs_across": "test_remove_thin_ink_*",
     "lines.take_thin_ink": "test_remove_thin_ink_*",
@@ -271,3 +273,23 @@ def test_kernels_import_no_api_module():
             names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
                 [node.module] if isinstance(node, ast.ImportFrom) else []
             assert all(name.startswith(allowed) for name in names), f"{path.name} imports {names}"
+
+
+def test_blob_tones_match_the_reference(pages):
+    desk = cv2.GaussianBlur(drawn_masks()[1], (0, 0), 2)  # soft edges, some running past their blob's box
+    merged = 0
+    for mask, darkness, _ in [(np.where(desk >= 100, 255, 0).astype(np.uint8), desk, None)] + pages:
+        blobs = find_digit_blobs(mask)  # without darkness: faint and soft blobs too; merged pieces too
+        if not blobs:
+            continue
+        merged += sum(len(blob.contours) > 1 for blob in blobs)
+        levels, steps = blob_tones(darkness, blobs)
+        np.testing.assert_array_equal(levels, [naive.ink_level(darkness, blob) for blob in blobs])
+        crops = [darkness[y:y + h, x:x + w] for x, y, w, h in (blob.box for blob in blobs)]
+        theirs = [naive.edge_step(crop, blob) for crop, blob in zip(crops, blobs)]
+        np.testing.assert_array_equal(steps, theirs)
+        np.testing.assert_array_equal([edge_step(crop, blob) for crop, blob in zip(crops, blobs)], theirs)
+    assert merged >= 2  # blobs of several pieces are measured on all of them
+
+
+# --- the paper's level (preprocess) ---------------------------------------------------------------------------

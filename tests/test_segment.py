@@ -3,8 +3,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.segment import (Blob, _median, digit_ink, find_blobs, find_digit_blobs, find_digit_boxes,
-                                is_plausible_digit, is_rectangle, merge_fragments, on_region_edge)
+from recognizer.segment import (Blob, _median, digit_ink, edge_step, find_blobs, find_digit_blobs, find_digit_boxes,
+                                is_pen_edge, is_plausible_digit, is_rectangle, merge_fragments, on_region_edge)
 
 FRAME = (480, 640)
 
@@ -101,6 +101,23 @@ def test_digit_ink_keeps_only_its_own_pieces():
     x, y, w, h = the_zero.box
     assert crop.shape == (h, w)
     assert x + w > 220 and mask[226, 220] == 255 and crop[226 - y, 220 - x] == 0 and crop[200 - y, 180 - x] == 255
+
+
+@pytest.mark.parametrize("blur_sigma", [0, 1.5, 3])
+def test_pen_strokes_out_of_focus_are_kept_and_shadows_of_any_darkness_dropped(blur_sigma):
+    pen = blank()
+    zero(pen, (200, 200), thickness=5)
+    shadow = blank()
+    cv2.ellipse(shadow, (420, 220), (12, 40), 20, 0, 360, 255, -1)
+    soft_shadow = cv2.GaussianBlur(shadow, (0, 0), 6)
+    for name, darkness in (("pen", pen if blur_sigma == 0 else cv2.GaussianBlur(pen, (0, 0), blur_sigma)),
+                           ("dark shadow", soft_shadow), ("light shadow", soft_shadow // 2)):
+        level = float(darkness.max())
+        mask = ((darkness > 0.5 * level) * 255).astype(np.uint8)
+        (blob,) = find_blobs(mask)[0]
+        x, y, w, h = blob.box
+        step = edge_step(darkness[y:y + h, x:x + w], blob)
+        assert is_pen_edge(level, step) == (name == "pen"), (name, level, step)
 
 
 def page_on_desk(edge_x: int, tilt_degrees: float = 0.0) -> np.ndarray:

@@ -2,6 +2,8 @@
 
     sort_contours      the contours' boxes, which make blobs, which touch the edge   (segment.find_blobs)
     fragment_gaps      which pairs of blobs are pieces of one digit                   (segment.fragment_gaps)
+    ink_levels         the darkness of each blob's ink                                (segment.blob_tones)
+    outline_steps      how steeply each blob's edge rises from the paper              (segment.edge_step)
 
 Why kernels: on crops of a few thousand pixels, the call overhead of a dozen NumPy and OpenCV calls per blob
 costs far more than the arithmetic. ``recognizer.naive`` holds the NumPy and OpenCV code each stands for
@@ -75,3 +77,68 @@ def fragment_gaps(boxes, min_overlap, max_gap, max_height, max_width_ratio, min_
                       and joint_h <= max_height and joint_w <= max_width_ratio * joint_h
                       and max(h, other_h) >= min_height)
             gaps[i, j] = y_gap if pieces else np.inf
+
+
+@kernel
+def ink_levels(darkness, boxes, own, q, levels):
+    """levels[i] = the q-quantile of the darkness on blob i's own ink, as ``normalize.quantile`` takes it.
+
+    darkness: (H, W) uint8; boxes: (N, 4) int (x, y, w, h); own: the blobs' own ink ((h, w) bool each),
+    flattened one after the other; levels (output): (N,) float64.
+    """
+    start = 0
+    for i in range(boxes.shape[0]):
+        x, y, w, h = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
+        ink = own[start:start + h * w].reshape((h, w))
+        counts = np.zeros(256, np.int64)  # darkness is uint8: a histogram sorts it in one pass
+        for row in range(h):
+            for col in range(w):
+                if ink[row, col]:
+                    counts[darkness[y + row, x + col]] += 1
+        levels[i] = _histogram_quantile(counts, q)
+        start += h * w
+
+
+@kernel
+def outline_steps(darkness, boxes, points, lengths, steps):
+    """steps[i] = the median morphological gradient (3x3 max - min) of the darkness on blob i's outline points,
+    each neighbourhood cut to the blob's box: ``cv2.morphologyEx(crop, MORPH_GRADIENT)`` of the box's crop
+    ignores what lies outside the crop.
+
+    darkness: (H, W) uint8; boxes: (N, 4) int (x, y, w, h); points: (P, 2) int32 (x, y) in darkness, the
+    blobs' outlines one after the other, lengths[i] points for blob i; steps (output): (N,) float64.
+    """
+    start = 0
+    for i in range(boxes.shape[0]):
+        x0, y0 = boxes[i, 0], boxes[i, 1]
+        x1, y1 = x0 + boxes[i, 2] - 1, y0 + boxes[i, 3] - 1  # the box's last column and row
+        counts = np.zeros(256, np.int64)
+        for p in range(start, start + lengths[i]):
+            x, y = points[p, 0], points[p, 1]
+            high, low = 0, 255
+            for row in range(y - 1, y + 2):
+                for col in range(x - 1, x + 2):
+                    if y0 <= row <= y1 and x0 <= col <= x1:  # (loops of a constant 3 compile to faster code)
+                        high = max(high, darkness[row, col])
+                        low = min(low, darkness[row, col])
+            counts[high - low] += 1
+        steps[i] = _histogram_quantile(counts, 0.5)
+        start += lengths[i]
+
+
+@kernel
+def _histogram_quantile(counts, q):
+    """The q-quantile of the values a histogram counts (counts: (256,), counts[v] = how many times v occurs), as
+    ``normalize.quantile`` takes it: the value at rank round(q * (n - 1)) in sorted order; 0 if there are none.
+    (Numba's round, like Python's, rounds halves to even.) ``digits._quantile`` is the same: a kernel calls
+    only kernels of its own file, as Numba's cache recompiles a kernel only when its own file changes."""
+    n = counts.sum()
+    if n == 0:
+        return 0
+    rank = round(q * (n - 1))
+    seen = 0
+    for value in range(256):
+        seen += counts[value]
+        if seen > rank:
+            return value
+    return 255
