@@ -38,7 +38,8 @@ LETTERS_PER_DIGIT = 0.5  # a word is text when its letters are more than this ma
 def words(boxes: Sequence[tuple[int, int, int, int]], tilt: float | None = None) -> list[list[int]]:
     """Indices of `boxes` (x, y, w, h) grouped into words: rows top to bottom, split where neighbours are
     farther apart than WORD_GAP of the taller one's height; each word left to right."""
-    level = level_boxes(boxes, rows_tilt(boxes) if tilt is None else tilt)
+    tilt = rows_tilt(boxes) if tilt is None else tilt  # measured once, for the rows and the gaps
+    level = level_boxes(boxes, tilt)
     out = []
     for row in group_rows(boxes, tilt):
         word = [row[0]]
@@ -79,5 +80,7 @@ def drop_digits_in_words(digits: list, not_a_digit: int) -> list:
     if len(digits) < 2:
         return digits
     best = [int(np.argmax(d.probs)) for d in digits]
+    if not_a_digit not in best or all(b == not_a_digit for b in best):  # no letters, or no digits: no words to look at
+        return digits
     text = in_text([d.box for d in digits], [b == not_a_digit for b in best], [b == 1 for b in best])
     return [replace(d, digit=None) if inside and d.digit is not None else d for d, inside in zip(digits, text)]
