@@ -190,6 +190,14 @@ def handle_key(key: int, pad: DrawingPad) -> bool:
     return True
 
 
+def on_window_mouse(pad: DrawingPad) -> Callable[..., None]:
+    """A cv2.setMouseCallback handler for the whole window: the pad lies below the header, so the pointer's
+    window coordinates are moved up by HEADER_HEIGHT to land where the pointer is on the pad."""
+    def handler(event: int, x: int, y: int, flags: int, param: Any = None) -> None:
+        pad.on_mouse(event, x, y - HEADER_HEIGHT, flags, param)
+    return handler
+
+
 def run(classify: Callable[[np.ndarray], Prediction], pad: DrawingPad | None = None) -> None:
     """Show the pad until q/Esc or the window is closed.
 
@@ -197,7 +205,7 @@ def run(classify: Callable[[np.ndarray], Prediction], pad: DrawingPad | None = N
     """
     pad = pad or DrawingPad()
     cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE)
-    cv2.setMouseCallback(WINDOW, pad.on_mouse)
+    cv2.setMouseCallback(WINDOW, on_window_mouse(pad))
     prediction, seen_version = None, -1
     try:
         while True:

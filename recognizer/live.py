@@ -131,7 +131,8 @@ def run_headless(source: FrameSource, session: Session) -> None:
     elapsed = time.perf_counter() - start
     rate = session.frames_done / elapsed if elapsed > 0 else 0.0
     median_ms = statistics.median(session.process_ms) if session.process_ms else 0.0
-    print(f"processed {session.frames_done} frames from {source.label} in {elapsed:.1f} s "
+    frames = f"{session.frames_done} frame{'' if session.frames_done == 1 else 's'}"
+    print(f"processed {frames} from {source.label} in {elapsed:.1f} s "
           f"({rate:.1f} frames/s; recognizer median {median_ms:.1f} ms/frame)", file=sys.stderr)
 
 

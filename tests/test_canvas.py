@@ -178,6 +178,17 @@ def test_main_loads_the_model_and_runs_the_window(monkeypatch):
     assert green_columns.size and slot <= green_columns.min() and green_columns.max() < 2 * slot, "the bar of 1"
 
 
+def test_the_window_draws_where_the_pointer_is():
+    pad = DrawingPad()
+    handler = canvas.on_window_mouse(pad)
+    x, y = 100, canvas.HEADER_HEIGHT + 300                 # near the pad's bottom, in window coordinates
+    handler(cv2.EVENT_LBUTTONDOWN, x, y, cv2.EVENT_FLAG_LBUTTON)
+    handler(cv2.EVENT_LBUTTONUP, x, y, 0)
+    view = canvas.render(pad, None)
+    assert view[y, x].tolist() == [255, 255, 255]            # the ink is under the pointer in the window
+    assert pad.ink[300, 100] == 255
+
+
 def test_main_with_a_missing_model_says_so(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(canvas, "display_available", lambda: True)
     assert canvas.main(["--model", str(tmp_path / "none.npz")]) == 1

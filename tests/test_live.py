@@ -92,6 +92,11 @@ def test_videos_print_a_reading_only_when_it_changes(capsys):
     assert "processed 5 frames" in captured.err and "ms/frame" in captured.err
 
 
+def test_one_frame_is_one_frame(capsys):
+    run_headless(ListSource([draw_squares([(1, 10, 10)])]), Session(SquareReader()))
+    assert "processed 1 frame from" in capsys.readouterr().err
+
+
 def test_render_adds_the_debug_view_beside_the_frame():
     session = Session(SquareReader())
     reading = session.read(Frame(0, draw_squares([(4, 30, 30)]), "x.png"))
