@@ -3,7 +3,7 @@
     python scripts/train.py                              # the default net: 8 epochs, augmentation, 99.5%+
     python scripts/train.py --arch keras-example         # the Keras MNIST example's net and training (~99.2%)
     python scripts/train.py --arch seed                  # the first tutorial's net (~98.5-99%)
-    python scripts/train.py --limit 2000 --epochs 1      # a quick try on the first 2000 images
+    python scripts/train.py --limit 2000 --epochs 1 --out runs/try   # a quick try on the first 2000 images
     python scripts/train.py --resume                     # continue the run in --out after Ctrl-C
 
 MNIST is found via --data-dir, else $NUMCNN_DATA, else the user cache (downloaded there the first time);
@@ -72,6 +72,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                            "then the user cache)")
     parser.add_argument("--out", default=os.path.join("runs", "mnist"), help="run directory (default: runs/mnist)")
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out/checkpoint.npz")
+    parser.add_argument("--force", action="store_true", help="replace a finished model in --out (default: refuse)")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bars (for logs); one line per epoch is printed anyway")
     args = parser.parse_args(argv)
@@ -111,6 +112,13 @@ def refuse_to_overwrite_unfinished_run(checkpoint_path: str) -> None:
                  f"(or delete the file) to start over")
 
 
+def refuse_to_overwrite_finished_model(out: str, force: bool) -> None:
+    path = os.path.join(out, "model.npz")
+    if os.path.isfile(path) and not force:
+        sys.exit(f"error: {path} holds a finished model; choose another --out (a quick try: --out runs/try), or pass "
+                 f"--force to replace it")
+
+
 def write_json_atomic(path: str, data: dict) -> None:
     with atomic_write(path, "w") as f:
         json.dump(data, f, indent=2)
@@ -121,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     checkpoint_path = os.path.join(args.out, "checkpoint.npz")
     settings = resolve_settings(args, checkpoint_path)
     if not args.resume:
+        refuse_to_overwrite_finished_model(args.out, args.force)
         refuse_to_overwrite_unfinished_run(checkpoint_path)
     os.makedirs(args.out, exist_ok=True)
 

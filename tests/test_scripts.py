@@ -76,6 +76,13 @@ def test_resume_refuses_to_change_the_data_settings_of_the_run(trained_run):
     assert "drop --arch default (the run has keras-example)" in result.stderr
 
 
+def test_a_new_run_does_not_replace_a_finished_model_unless_forced(trained_run):
+    before = (trained_run / "model.npz").read_bytes()
+    result = run_script("scripts/train.py", "--out", str(trained_run), "--limit", "500", "--epochs", "1")
+    assert result.returncode != 0 and "holds a finished model" in result.stderr and "--force" in result.stderr
+    assert (trained_run / "model.npz").read_bytes() == before
+
+
 def test_resume_without_a_checkpoint_says_so(tmp_path):
     result = run_script("scripts/train.py", "--out", str(tmp_path), "--resume")
     assert result.returncode != 0 and "no checkpoint at" in result.stderr
