@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     checkpoint_path = os.path.join(args.out, "checkpoint.npz")
     settings = resolve_settings(args, checkpoint_path)
+    # Where the data came from is remembered in the checkpoint, so that --resume needs no other flag.
+    data_dir = args.data_dir or settings.pop("data_dir", None)
+    settings.pop("data_dir", None)
     if not args.resume:
         refuse_to_overwrite_finished_model(args.out, args.force)
         refuse_to_overwrite_unfinished_run(checkpoint_path)
@@ -135,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # ---- data: MNIST, verified; a validation set held out from the training images
     try:
-        (x_train, y_train), (x_test, y_test) = load_mnist(args.data_dir)
+        (x_train, y_train), (x_test, y_test) = load_mnist(data_dir)
     except DataError as error:
         sys.exit(f"error: {error}")
     if settings["limit"] is not None:
@@ -157,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"resuming {checkpoint_path} at epoch {state.epoch + 1}, batch {state.step}")
     else:
         state = TrainState()
-    state.config = settings  # saved in every checkpoint, read back by --resume
+    state.config = {**settings, "data_dir": os.path.abspath(data_dir) if data_dir else None}  # read by --resume
     print(model.summary())
     print("settings: " + ", ".join(f"{name}={value}" for name, value in settings.items()))
 
@@ -177,8 +180,7 @@ def main(argv: list[str] | None = None) -> None:
                       checkpoint_path=checkpoint_path, state=state, progress=args.progress,
                       on_epoch_end=[log_epoch])
     except TrainingInterrupted as stop:
-        resume = shlex.join(["python", "scripts/train.py", "--out", args.out, "--resume"]
-                            + (["--data-dir", args.data_dir] if args.data_dir else []))
+        resume = shlex.join(["python", "scripts/train.py", "--out", args.out, "--resume"])
         print(f"\n{stop}\nresume with: {resume}", file=sys.stderr)
         sys.exit(130)
     except TrainingDiverged as error:

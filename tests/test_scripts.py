@@ -83,6 +83,19 @@ def test_a_new_run_does_not_replace_a_finished_model_unless_forced(trained_run):
     assert (trained_run / "model.npz").read_bytes() == before
 
 
+def test_a_checkpoint_remembers_its_data_so_resume_needs_no_other_flag(trained_run, mnist_dir, tmp_path):
+    import shutil
+    run = tmp_path / "run"
+    shutil.copytree(trained_run, run)
+    assert load_arrays(run / "checkpoint.npz")[1]["config"]["data_dir"] == str(Path(mnist_dir).resolve())
+    env_without_data = {key: value for key, value in os.environ.items() if key != "NUMCNN_DATA"}
+    result = subprocess.run([sys.executable, "scripts/train.py", "--out", str(run), "--resume", "--epochs", "2",
+                             "--no-progress"], cwd=REPO_ROOT, env={**env_without_data, "PYTHONPATH": str(REPO_ROOT)},
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "epoch  2/2" in result.stdout and "test accuracy" in result.stdout
+
+
 def test_resume_without_a_checkpoint_says_so(tmp_path):
     result = run_script("scripts/train.py", "--out", str(tmp_path), "--resume")
     assert result.returncode != 0 and "no checkpoint at" in result.stderr
