@@ -134,13 +134,13 @@ def main(argv: list[str] | None = None) -> None:
     if not args.resume:
         refuse_to_overwrite_finished_model(args.out, args.force)
         refuse_to_overwrite_unfinished_run(checkpoint_path)
-    os.makedirs(args.out, exist_ok=True)
 
     # ---- data: MNIST, verified; a validation set held out from the training images
     try:
         (x_train, y_train), (x_test, y_test) = load_mnist(data_dir)
     except DataError as error:
         sys.exit(f"error: {error}")
+    os.makedirs(args.out, exist_ok=True)  # only once there is data to train on: a failed start leaves no folder
     if settings["limit"] is not None:
         x_train, y_train = x_train[:settings["limit"]], y_train[:settings["limit"]]
     validation_size = min(VALIDATION_SIZE, len(x_train) // 10)

@@ -96,6 +96,13 @@ def test_a_checkpoint_remembers_its_data_so_resume_needs_no_other_flag(trained_r
     assert "epoch  2/2" in result.stdout and "test accuracy" in result.stdout
 
 
+def test_a_data_error_leaves_no_run_folder(tmp_path):
+    out = tmp_path / "run"
+    result = run_script("scripts/train.py", "--data-dir", str(tmp_path / "no-mnist-here"), "--out", str(out))
+    assert result.returncode != 0 and "error:" in result.stderr
+    assert not out.exists()
+
+
 def test_resume_without_a_checkpoint_says_so(tmp_path):
     result = run_script("scripts/train.py", "--out", str(tmp_path), "--resume")
     assert result.returncode != 0 and "no checkpoint at" in result.stderr
