@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import cv2
@@ -234,6 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: the canvas needs a window, and there is no display here (DISPLAY is not set). "
               "To read digits from images or videos without a window, use "
               "`python -m recognizer --source FILE --headless`.", file=sys.stderr)
+        return 2
+    if args.model is not None and not Path(args.model).is_file():  # a bad argument: 2, as in every tool
+        print(f"error: --model {args.model!r}: no such file; give the path of a trained model .npz", file=sys.stderr)
         return 2
     try:
         model = load_model(args.model)

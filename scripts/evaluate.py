@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> None:
                                            "then the user cache)")
     parser.add_argument("--out", help="directory for the figures (default: the model's directory)")
     args = parser.parse_args(argv)
+    if not os.path.isfile(args.model):  # a bad argument: exit code 2, as in every tool
+        parser.error(f"{args.model!r}: no such file; give the path of a trained model .npz")
     out = args.out or os.path.dirname(os.path.abspath(args.model))
 
     try:

@@ -191,7 +191,7 @@ def test_the_window_draws_where_the_pointer_is():
 
 def test_main_with_a_missing_model_says_so(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(canvas, "display_available", lambda: True)
-    assert canvas.main(["--model", str(tmp_path / "none.npz")]) == 1
+    assert canvas.main(["--model", str(tmp_path / "none.npz")]) == 2
     assert "none.npz" in capsys.readouterr().err
 
 

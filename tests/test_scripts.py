@@ -126,7 +126,7 @@ def test_evaluate_prints_scores_table_and_confusion_matrix_and_writes_figures(tr
 
 def test_evaluate_names_a_missing_model(tmp_path):
     result = run_script("scripts/evaluate.py", str(tmp_path / "missing.npz"))
-    assert result.returncode != 0 and "missing.npz: no such file" in result.stderr
+    assert result.returncode == 2 and "missing.npz': no such file" in result.stderr
 
 
 def digits_read(report: str) -> tuple[int, int]:
