@@ -22,7 +22,7 @@ import string
 import cv2
 import numpy as np
 
-from recognizer.training_marks import DIGIT_LIKE, Mark, random_text
+from recognizer.training_marks import DIGIT_LIKE, Mark, random_text, resample
 
 X = 0.42   # the x-height line (top of lower-case letters); the baseline is y = 1
 D = 1.35   # the descender line
@@ -149,15 +149,6 @@ def shapes(char: str) -> list[list[np.ndarray]]:
 # ----------------------------------------------------------------------------------------------- the hand
 
 
-def _resample(stroke: np.ndarray, step: float) -> np.ndarray:
-    """Points along a polyline about every `step` units (at least its ends)."""
-    lengths = np.r_[0, np.cumsum(np.hypot(*np.diff(stroke, axis=0).T))]
-    if lengths[-1] <= step:
-        return stroke
-    at = np.linspace(0, lengths[-1], int(np.ceil(lengths[-1] / step)) + 1)
-    return np.stack([np.interp(at, lengths, stroke[:, 0]), np.interp(at, lengths, stroke[:, 1])], axis=1)
-
-
 def _bend(rng: np.random.Generator, amount: float):
     """A smooth random displacement of the plane (a hand never draws a shape twice alike): points -> points.
     Being a function of position, strokes that meet still meet after it."""
@@ -174,7 +165,7 @@ def _bend(rng: np.random.Generator, amount: float):
 
 def _wobble(rng: np.random.Generator, stroke: np.ndarray, amount: float) -> np.ndarray:
     """A pen's tremor along one stroke: a slow sway and a little noise, and the stroke set down slightly off."""
-    points = _resample(stroke, 0.02)
+    points = resample(stroke, 0.02)
     t = np.linspace(0, 1, len(points))[:, None]
     sway = amount * rng.uniform(-1, 1, 2) * np.sin(2 * np.pi * (rng.uniform(0.3, 1.2) * t + rng.random()))
     return points + sway + rng.normal(0, amount * 0.15, points.shape) + rng.normal(0, amount * 0.4, 2)

@@ -439,8 +439,9 @@ SYMBOLS: tuple[tuple[str, Callable, tuple[float, float], bool], ...] = (
 SYMBOL_NAMES = tuple(name for name, *_ in SYMBOLS)
 
 
-def _resample(stroke: np.ndarray, step: float) -> np.ndarray:
-    """Points along a polyline every `step` units (at least its ends)."""
+def resample(stroke: np.ndarray, step: float) -> np.ndarray:
+    """(K, 2) polyline -> (M, 2) points along it about every `step` units (at least its ends); the hand-drawn
+    symbols here and the stroke letters (``stroke_letters``) both jitter these points."""
     lengths = np.r_[0, np.cumsum(np.hypot(*np.diff(stroke, axis=0).T))]
     if lengths[-1] <= step:
         return stroke
@@ -450,7 +451,7 @@ def _resample(stroke: np.ndarray, step: float) -> np.ndarray:
 
 def _jitter(rng: np.random.Generator, stroke: np.ndarray, amount: float) -> np.ndarray:
     """A hand's wobble: a slow random displacement along the stroke plus a slight overshoot at its ends."""
-    points = _resample(stroke, 0.04)
+    points = resample(stroke, 0.04)
     t = np.linspace(0, 1, len(points))[:, None]
     wobble = np.zeros_like(points)
     for _ in range(2):

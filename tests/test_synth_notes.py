@@ -45,7 +45,7 @@ def test_lines_hold_only_digits_one_box_each(kind, test_digits):
 def test_close_ups_are_one_digit_over_half_the_frame_tall(test_digits):
     for seed in range(8):
         scene = synth_notes.make_close_scene(np.random.default_rng(seed), *test_digits)
-        (line,), ((x, y, w, h),) = scene.lines, scene.boxes
+        (line,), ((_, y, _, h),) = scene.lines, scene.boxes
         assert len(line) == 1 and 0.45 * 480 <= h <= 480 and 0 <= y and y + h <= 480
 
 
