@@ -14,7 +14,7 @@ and some of them (the B, the K, the h, the e) the network calls "not a digit". S
    stem: l, I, the h of "then", slanted or not); one shorter than TALL of the tallest letter counts half (the
    o's of "look" beside its k; in "2+7x2" the 2s are as tall as the + and the x);
 4. a word with more than LETTERS_PER_DIGIT letters per digit ("BOOK": B, K against O, O; "hello": h, e against
-   o; "then": e, n against nothing) is text: none of its members is read as a digit. A number with a stray
+   o; "then": e, n against nothing) is text: each of its members is read as "not a digit". A number with a stray
    letter beside it ("3142K"), or with operators between its digits ("2+7+2", "3/4", "x=5"), is still read.
 """
 from __future__ import annotations
@@ -76,11 +76,21 @@ def in_text(boxes: Sequence[tuple[int, int, int, int]], not_digit: Sequence[bool
 
 def drop_digits_in_words(digits: list, not_a_digit: int) -> list:
     """Digits (``recognizer.Digit``, probs with `not_a_digit` as the last class) -> the same, with those that
-    lie in a word of letters (``in_text``) no longer read (digit None)."""
+    lie in a word of letters (``in_text``) read as "not a digit": digit None, and their probabilities all on
+    `not_a_digit` (confidence 1), so that whatever reads the probabilities again (the tracker, averaging them
+    over video frames; the JSON output) reads no digit there either."""
     if len(digits) < 2:
         return digits
     best = [int(np.argmax(d.probs)) for d in digits]
     if not_a_digit not in best or all(b == not_a_digit for b in best):  # no letters, or no digits: no words to look at
         return digits
     text = in_text([d.box for d in digits], [b == not_a_digit for b in best], [b == 1 for b in best])
-    return [replace(d, digit=None) if inside and d.digit is not None else d for d, inside in zip(digits, text)]
+    return [as_not_a_digit(d, not_a_digit) if inside and b != not_a_digit else d
+            for d, inside, b in zip(digits, text, best)]
+
+
+def as_not_a_digit(digit, not_a_digit: int):
+    """The digit read as "not a digit": digit None, probs (K,) all on `not_a_digit`, confidence 1."""
+    probs = np.zeros_like(digit.probs)
+    probs[not_a_digit] = 1.0
+    return replace(digit, digit=None, confidence=1.0, probs=probs)

@@ -51,7 +51,8 @@ SMALL_WRITING = 2 * MIN_HEIGHT  # ...and its digits are shorter than this (of th
 class Digit:
     """One candidate blob. box: (x, y, w, h) in frame pixels; digit: 0-9, or None when the network reads it as
     "not a digit" (class NOT_A_DIGIT wins) or is not confident enough; confidence: the top probability, of
-    whichever class wins (NOT_A_DIGIT too); probs: (11,) float32, all probabilities (digits 0-9, NOT_A_DIGIT)."""
+    whichever class wins (NOT_A_DIGIT too); probs: (11,) float32, all probabilities (digits 0-9, NOT_A_DIGIT): the
+    network's, but for a candidate inside a word, read as "not a digit" (``context.drop_digits_in_words``)."""
 
     box: tuple[int, int, int, int]
     digit: int | None

@@ -12,6 +12,7 @@ NOT_A_DIGIT = 10
 class Candidate:
     box: tuple[int, int, int, int]
     digit: int | None
+    confidence: float
     probs: np.ndarray
 
 
@@ -29,7 +30,7 @@ def row(spec: str, height: int = 40, letter_gap: int = 6, word_gap: int = 30) ->
         probs = np.full(11, 0.001, np.float32)
         digit = int(char) if char.isdigit() else (0 if char == "o" else None)
         probs[NOT_A_DIGIT if digit is None else digit] = 0.99
-        out.append(Candidate((x, 100 + height - h, w, h), digit, probs))
+        out.append(Candidate((x, 100 + height - h, w, h), digit, float(probs.max()), probs))
         x += w + letter_gap
     return out
 
@@ -66,3 +67,15 @@ def test_operators_and_strokes_between_digits_keep_the_number():
 
 def test_a_number_with_one_stray_letter_is_still_read():
     assert in_text([c.box for c in row("3142L")], [False] * 4 + [True]) == [False] * 5
+
+
+def test_a_video_does_not_read_a_word_back_from_its_probabilities():
+    """The tracker averages each candidate's probabilities over frames: a look-alike dropped inside a word must
+    stay dropped there too, so the rejection is in the probabilities the reading is made of."""
+    from recognizer.tracker import Tracker
+    tracker = Tracker()
+    for _ in range(3):
+        shown = tracker.update(drop_digits_in_words(row("L00L"), NOT_A_DIGIT))  # BOOK, frame after frame
+    assert [d.digit for d in shown if d.digit is not None] == []
+    dropped = drop_digits_in_words(row("L00L"), NOT_A_DIGIT)
+    assert all(int(np.argmax(d.probs)) == NOT_A_DIGIT and d.digit is None for d in dropped)
