@@ -2,9 +2,9 @@
 
 - "seed": the first tutorial's net (Conv32-Conv64-Flatten-Dense10), ~98-99% after 5 epochs.
 - "keras-example": the Keras MNIST example (Conv32-Pool-Conv64-Pool-Dropout-Dense10), ~99%.
-- "default": what ``scripts/train.py`` trains and the recognizer ships: two conv blocks of two 3x3 convs each,
+- "default": what ``scripts/train.py`` trains: two conv blocks of two 3x3 convs each,
   then a hidden dense layer; with augmentation it reaches 99.5%+.
-- "small": the recognizer's live net, Conv16-Pool-Conv32-Pool-Dense128-Dense10: a twelfth of the default net's
+- "small": a net for live use, Conv16-Pool-Conv32-Pool-Dense128-Dense10: a twelfth of the default net's
   arithmetic (0.76 M multiply-adds per image), so ten digits take well under a millisecond.
 - "medium": the small net 1.5 times as wide, Conv24-Pool-Conv48-Pool-Dense128 (1.6 M multiply-adds per image),
   for a task with more than MNIST's ten classes.

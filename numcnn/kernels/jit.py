@@ -16,18 +16,25 @@ threads (``numcnn.kernels.parallel``), not with ``prange``, so a single thread p
 from __future__ import annotations
 
 import sys
+import weakref
 
 import numba
 from numba.core import event
 
 JIT_OPTIONS = dict(cache=True, nogil=True, fastmath={"contract"}, error_model="numpy", boundscheck=False)
 
-kernel = numba.njit(**JIT_OPTIONS)
-"""Decorator for numcnn's kernels."""
+_kernels: weakref.WeakSet = weakref.WeakSet()  # every dispatcher made by ``kernel``, wherever it is defined
+
+
+def kernel(function):
+    """Decorator for numcnn's kernels (and for any package's kernels that want the same options)."""
+    dispatcher = numba.njit(**JIT_OPTIONS)(function)
+    _kernels.add(dispatcher)
+    return dispatcher
 
 
 class _AnnounceCompile(event.Listener):
-    """Prints one line when Numba starts compiling a kernel of numcnn (or of its recognizer), once per process.
+    """Prints one line when Numba starts compiling a function made by ``kernel``, once per process.
 
     Numba fires ``numba:compile`` only when it found no usable machine code in its cache, just before it
     compiles; so the message appears exactly when there is a wait, and never on a warm cache.
@@ -36,9 +43,7 @@ class _AnnounceCompile(event.Listener):
     announced = False
 
     def on_start(self, ev: event.Event) -> None:
-        dispatcher = ev.data["dispatcher"]
-        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
-        if not self.announced and module.startswith(("numcnn.", "recognizer.")):
+        if not self.announced and ev.data["dispatcher"] in _kernels:
             _AnnounceCompile.announced = True
             print("numcnn: compiling kernels, once per install (up to half a minute)...", file=sys.stderr, flush=True)
 

@@ -13,9 +13,9 @@ from recognizer.normalize import normalize_digit
 from recognizer.overlay import GREEN, RED, YELLOW
 from recognizer.recognizer import CLASSES, NOT_A_DIGIT
 
-from fakes import fixed_output_model
+from tests.recognizer.fakes import fixed_output_model
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "recognizer" / "models" / "mnist_cnn" / "model.npz"
+DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "recognizer" / "models" / "mnist_cnn" / "model.npz"
 
 
 def draw_seven(pad: DrawingPad) -> None:

@@ -1,5 +1,4 @@
 """Gradient checks (numcnn.gradcheck) of every layer, the loss and a whole model, and of the checker itself."""
-import numba
 import numpy as np
 import pytest
 
@@ -7,16 +6,6 @@ import numcnn
 from numcnn.gradcheck import (GradcheckReport, check_layer, check_loss, check_model, numerical_gradient,
                               relative_error)
 from numcnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, Normalize, ReLU
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """A gradient check runs thousands of forward passes on tiny arrays; waking Numba's worker threads for
-    each costs milliseconds on a busy machine. The kernels are compared multi-threaded in test_kernels.py."""
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(previous)
 
 
 def images(shape, seed=0):

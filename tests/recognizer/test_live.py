@@ -15,7 +15,7 @@ from recognizer.live import FpsMeter, Session, render, run_headless, run_window,
 from recognizer.sources import Frame, ImageSource
 from recognizer.tracker import Tracker
 
-from fakes import SQUARE, FakeScreen, SquareReader, draw_squares, flicker_every_third_frame
+from tests.recognizer.fakes import SQUARE, FakeScreen, SquareReader, draw_squares, flicker_every_third_frame
 
 
 class ListSource:

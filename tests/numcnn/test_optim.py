@@ -1,7 +1,6 @@
 """SGD and Adam: updates against hand computations (and PyTorch when installed), state round trip, overfitting."""
 import copy
 
-import numba
 import numpy as np
 import pytest
 
@@ -98,7 +97,7 @@ def test_lr_is_a_plain_attribute_read_at_every_step():
                                   lambda m: numcnn.Adam(m, lr=0.01)], ids=["SGD", "Adam"])
 def test_state_dict_round_trip(make):
     """Resuming from a saved state continues exactly as if training had never stopped.
-    (The same through a checkpoint file: tests/test_io.py.)"""
+    (The same through a checkpoint file: tests/numcnn/test_io.py.)"""
     grads = np.random.default_rng(0).standard_normal((6, 2)).tolist()
     model = one_weight_model()
     optimizer = make(model)
@@ -161,16 +160,6 @@ def test_matches_pytorch(name, kwargs):
 # --- a tiny net memorizes a small batch ---------------------------------------------------------------
 
 
-@pytest.fixture
-def one_thread():
-    """Hundreds of steps on tiny arrays: on a busy 2-core machine, waking Numba's worker threads for every
-    kernel call costs more than the work (the kernels are compared multi-threaded in test_kernels.py)."""
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(previous)
-
-
 def accuracy(model, inputs, labels):
     return float(np.mean(model.forward(inputs).argmax(axis=1) == labels))
 
@@ -198,7 +187,7 @@ def conv_net():
 @pytest.mark.parametrize("make_optimizer", [lambda m: numcnn.Adam(m, lr=0.01),
                                             lambda m: numcnn.SGD(m, lr=0.1, momentum=0.9)], ids=["Adam", "SGD"])
 @pytest.mark.parametrize("make_model, shape", [(dense_net, (20,)), (conv_net, (1, 8, 8))], ids=["dense", "conv"])
-def test_tiny_net_overfits_a_small_batch(make_model, shape, make_optimizer, one_thread):
+def test_tiny_net_overfits_a_small_batch(make_model, shape, make_optimizer):
     rng = np.random.default_rng(1)
     inputs = rng.random((32,) + shape, dtype=np.float32)
     labels = rng.integers(0, 10, 32)  # random labels: only memorizing can fit them

@@ -14,7 +14,7 @@ import pytest
 import numcnn
 from numcnn.io import load_arrays
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_FILES = ("model.npz", "checkpoint.npz", "history.json", "curves.png", "confusion_matrix.png", "mistakes.png",
              "filters.png")
 

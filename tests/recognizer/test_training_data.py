@@ -75,7 +75,7 @@ def test_the_training_script_builds_its_data_from_training_digits_only(digits, t
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "train_recognizer.py"
+    path = Path(__file__).resolve().parents[2] / "scripts" / "train_recognizer.py"
     spec = importlib.util.spec_from_file_location("train_recognizer", path)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)

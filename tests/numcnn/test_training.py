@@ -16,7 +16,7 @@ from numcnn.io import load_arrays
 from numcnn.training import (TrainingDiverged, TrainingInterrupted, confusion_matrix, constant_lr, evaluate, fit,
                              load_checkpoint, one_cycle_lr, split_validation, to_model_input)
 
-SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "recognizer" / "models" / "mnist_cnn" / "model.npz"
+SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "recognizer" / "models" / "mnist_cnn" / "model.npz"
 
 
 def tiny_net(seed: int = 0, dropout: float = 0.0) -> numcnn.Sequential:

@@ -9,7 +9,7 @@ from recognizer import recognizer as recognizer_module
 from recognizer.recognizer import CLASSES, DEFAULT_MODEL, NOT_A_DIGIT, Digit, Recognizer, writing_is_small
 
 import numcnn
-from fakes import fixed_output_model
+from tests.recognizer.fakes import fixed_output_model
 
 pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason=f"no shipped model at {DEFAULT_MODEL}")
 

@@ -63,7 +63,7 @@ def test_every_kernel_has_a_test_here():
             if hasattr(value, "py_func") and value.py_func.__module__ == module.__name__:
                 found.add(f"{module_info.name}.{name}")
     untested = sorted(found - TESTED_KERNELS)
-    assert not untested, f"kernels without a test against a NumPy reference in tests/test_kernels.py: {untested}"
+    assert not untested, f"kernels without a test against a NumPy reference in tests/numcnn/kernels/test_kernels.py: {untested}"
     assert found >= TESTED_KERNELS, f"tested kernels that no longer exist: {sorted(TESTED_KERNELS - found)}"
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from recognizer import synth
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 HEADER = "filename\tdigits\tsource\tlicence\tnotes\n"
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))

@@ -1,6 +1,6 @@
 """The recognizer's kernel-backed functions against their readable references (recognizer/naive.py), on
 synthetic photos (plain, ruled, squared and blank pages) and on drawn masks: the results must be identical.
-(The digits' normalization, equal only within rounding, is checked in test_recognizer_kernels.py.)"""
+(The digits' normalization, equal only within rounding, is checked in kernels/test_kernels.py.)"""
 import ast
 import importlib
 import pkgutil
@@ -18,7 +18,7 @@ from recognizer.segment import (MIN_HEIGHT, MIN_HEIGHT_PX, SPECK, blob_tones, ed
 
 # Each kernel the API calls, and what checks it against its reference.
 TESTED_KERNELS = {
-    "digits.normalize_digits": "test_recognizer_kernels.py",
+    "digits.normalize_digits": "kernels/test_kernels.py",
     "blobs.sort_contours": "test_find_blobs_*",
     "blobs.fragment_gaps": "test_fragment_gaps_*",
     "blobs.ink_levels": "test_blob_tones_*",
