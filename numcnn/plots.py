@@ -1,4 +1,5 @@
-"""Figures of a training run, saved as PNG: learning curves, confusion matrix, worst mistakes, first-layer filters.
+"""Figures of a training run, saved as PNG: learning curves, confusion matrix, worst mistakes, first-layer filters,
+and the feature maps of every convolution layer for a few images (see ``numcnn.activations``).
 
 Uses matplotlib's object-oriented API with the Agg renderer (no pyplot, no window, works without a display).
 Every figure is written to a temporary file in the target directory and renamed into place.
@@ -6,11 +7,13 @@ Every figure is written to a temporary file in the target directory and renamed 
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from numcnn.activations import FeatureMaps, grid_columns, scale_per_map, tile_maps
 from numcnn.io import atomic_write
 
 
@@ -90,4 +93,53 @@ def plot_filters(weight: np.ndarray, path: str) -> None:
         if index < len(weight):
             largest = max(float(np.abs(weight[index, 0]).max()), 1e-12)
             axes.imshow(weight[index, 0], cmap="RdBu_r", vmin=-largest, vmax=largest)
+    save_figure(figure, path)
+
+
+def plot_feature_maps(images: np.ndarray, feature_maps: Sequence[FeatureMaps], path: str,
+                      titles: Sequence[str] | None = None) -> None:
+    """A look inside the network: one row per image, the image first, then each convolution layer's maps.
+
+    images: (N, H, W) the model's inputs as pictures (uint8 0-255, or floats in [0, 1]).
+    feature_maps: from ``numcnn.activations.conv_feature_maps`` for those N images, each with maps (N, C, h, w);
+    each layer's C maps are tiled in a grid, every map scaled on its own (black = 0, white = its highest value).
+    titles: N captions above the images (e.g. "true 7, read 7 (99%)"), or None.
+    """
+    images = np.asarray(images)
+    if images.ndim != 3 or not len(images):
+        raise ValueError(f"expected images of shape (N, H, W) with N >= 1, got {images.shape}")
+    if not feature_maps:
+        raise ValueError("no feature maps to draw: the model has no convolution layer")
+    for layer in feature_maps:
+        if layer.maps.ndim != 4 or len(layer.maps) != len(images):
+            raise ValueError(f"expected maps (N, C, H, W) for the {len(images)} images, got {layer.maps.shape} "
+                             f"for {layer.label}")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"expected {len(images)} titles, one per image, got {len(titles)}")
+    # Grids twice as wide as high show bigger maps in a row of the same height; with more than two layers
+    # that would make the figure too wide to read, so square grids then.
+    aspect = 2.0 if len(feature_maps) <= 2 else 1.0
+    columns = [grid_columns(layer.maps.shape[1], aspect) for layer in feature_maps]
+    mosaics = [[tile_maps(scale_per_map(layer.maps[row]), count) for layer, count in zip(feature_maps, columns)]
+               for row in range(len(images))]
+    # Columns as wide as their mosaics are long, so that every picture of a row is the same height.
+    ratios = [images.shape[2] / images.shape[1]] + [mosaic.shape[1] / mosaic.shape[0] for mosaic in mosaics[0]]
+    row_height = 1.8
+    figure = Figure(figsize=(row_height * sum(ratios) + 0.3 * len(ratios), row_height * len(images) + 1.1),
+                    layout="constrained")
+    figure.suptitle("A look inside the network: what each convolution layer detects\n"
+                    "(one small map per filter, each scaled on its own: black = 0, white = its highest value)",
+                    fontsize=10)
+    grid = np.atleast_2d(figure.subplots(len(images), len(ratios), width_ratios=ratios, squeeze=False))
+    brightest = 255 if images.dtype == np.uint8 else 1.0
+    for row, axes_row in enumerate(grid):
+        axes_row[0].imshow(images[row], cmap="gray", vmin=0, vmax=brightest)
+        axes_row[0].set_title(titles[row] if titles is not None else "input", fontsize=9)
+        for axes, mosaic in zip(axes_row[1:], mosaics[row]):
+            axes.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        for axes in axes_row:
+            axes.set_xticks([])
+            axes.set_yticks([])
+    for axes, layer in zip(grid[0, 1:], feature_maps):
+        axes.set_title(layer.label.replace(", ", "\n", 1), fontsize=9)
     save_figure(figure, path)

@@ -5,7 +5,13 @@ goes through the same MNIST-style normalization as a digit found by the camera
 (`recognizer.normalize`), then through the model; the window shows the prediction, a bar chart of
 the 11 probabilities (0-9, and X: "not a digit") and the 28x28 picture the network actually saw. The
 header reads the drawing as the recognizer reads a blob: "prediction: 7 (99%)", "not a digit (97%)",
-or "not sure: 7? (42%)" below the recognizer's MIN_CONFIDENCE. Keys: c clears, q/Esc quits.
+or "not sure: 7? (42%)" below the recognizer's MIN_CONFIDENCE. Keys: c clears, v shows or hides a look inside
+the network, q/Esc quits.
+
+The look inside (key v, as in ConvNetJS's demos) opens a panel under the pad: the feature maps of every convolution
+layer for the current drawing, recomputed as you draw. Each layer's maps (one per filter, after the layer's ReLU)
+are tiled in a grid, each scaled on its own: black is 0, white the map's strongest response. The first layer's
+maps show strokes and edges at different angles; the second layer's combine them into larger shapes.
 
 The drawing pad, the chart and the key handling are plain classes and functions of NumPy images,
 so they are tested without a window; only `run` touches the screen.
@@ -21,8 +27,9 @@ from typing import Any, Callable, Sequence
 import cv2
 import numpy as np
 
+from numcnn.activations import FeatureMaps, conv_feature_maps, scale_per_map, tile_maps
 from recognizer.live import NO_KEY, display_available, window_closed
-from recognizer.normalize import normalize_digit
+from recognizer.normalize import MNIST_SIZE, normalize_digit
 from recognizer.overlay import FONT, GREEN, RED, WHITE, YELLOW, put_text
 from recognizer.recognizer import MIN_CONFIDENCE, NOT_A_DIGIT, read_digits
 
@@ -34,9 +41,16 @@ HEADER_HEIGHT = 48
 INSET_SIZE = 84           # the 28x28 model input, shown 3x
 GREY = (90, 90, 90)
 ESC = 27
-HELP = "draw with the left button | c clear | q quit"
+HELP = "draw with the left button | c clear | v layers | q quit"
 NOT_A_DIGIT_LABEL = "X"   # the chart's label of "not a digit": a word does not fit a bar's 29 px
 LEGEND = f"{NOT_A_DIGIT_LABEL}: not a digit"
+PANEL_MARGIN = 2          # around the layer panel's grids, in pixels: thin, so 12 enlarged maps fit a row
+MAP_GAP = 1               # between two maps of a grid: 1 px keeps 12 twice-enlarged 26x26 maps in the 640 px window
+MAX_GRID_HEIGHT = 130     # the most height one layer's grid takes before its maps are drawn smaller
+MAX_ZOOM = 4              # maps are enlarged by a whole factor, at most this: every map pixel stays a crisp square
+CAPTION_HEIGHT = 20
+EMPTY_CELL = 30           # the grey of a map's place while there is no drawing
+PANEL_HEADING = "inside the network: one map per filter, white = strongest response"
 
 
 class DrawingPad:
@@ -151,14 +165,81 @@ def bar_chart(probs: np.ndarray, width: int, height: int) -> np.ndarray:
     return chart
 
 
-def render(pad: DrawingPad, prediction: Prediction | None) -> np.ndarray:
-    """The window picture (HEADER_HEIGHT + S, S + CHART_WIDTH, 3) uint8 for a pad of side S.
+def grid_layout(count: int, map_height: int, map_width: int, width: int) -> tuple[int, int]:
+    """(columns, zoom): how to draw ``count`` maps of map_height x map_width as big as they fit in a grid
+    ``width`` pixels wide and at most MAX_GRID_HEIGHT high, each enlarged by the whole factor ``zoom``.
+
+    24 maps of 26x26 in 636 px: 12 columns, zoom 2 (two rows); 48 of 11x11: 16 columns, zoom 3 (three rows).
+    When even zoom 1 is too high, as many columns as fit at zoom 1 (the grid is then higher).
+    """
+    for zoom in range(MAX_ZOOM, 0, -1):
+        columns = min(count, (width + MAP_GAP) // (map_width * zoom + MAP_GAP))
+        if columns < 1:
+            continue
+        rows = -(-count // columns)
+        if rows * (map_height * zoom + MAP_GAP) - MAP_GAP <= MAX_GRID_HEIGHT:
+            return -(-count // rows), zoom      # as few columns as give those rows: a fuller last row
+    return max(1, min(count, (width + MAP_GAP) // (map_width + MAP_GAP))), 1
+
+
+def layer_grid(maps: np.ndarray, width: int, blank: bool = False) -> np.ndarray:
+    """One layer's maps (C, h, w) as a (H, W, 3) uint8 grid no wider than ``width`` (see `grid_layout`), each
+    map scaled on its own (black = 0, white = its highest value); ``blank``: every map's place in dark grey."""
+    count, map_height, map_width = maps.shape
+    columns, zoom = grid_layout(count, map_height, map_width, width)
+    cells = np.full(maps.shape, EMPTY_CELL / 255, np.float32) if blank else scale_per_map(maps)
+    cells = cells.repeat(zoom, axis=1).repeat(zoom, axis=2)
+    grid = (tile_maps(cells, columns, gap=MAP_GAP) * 255).round().astype(np.uint8)
+    return cv2.cvtColor(grid, cv2.COLOR_GRAY2BGR)
+
+
+def layer_panel(feature_maps: Sequence[FeatureMaps], width: int, blank: bool = False) -> np.ndarray:
+    """The look inside the network, (H, width, 3) uint8: a heading, then for each convolution layer its caption
+    (e.g. "layers 1-2: Conv2D + ReLU, 24 maps of 26x26") and its maps for the first image of the batch in a
+    grid (`layer_grid`), centred.
+
+    feature_maps: from `conv_feature_maps` (maps (1, C, h, w) each). ``blank``: there is no drawing yet; the
+    grids are drawn empty, so the panel keeps its size and does not jump when the first stroke comes.
+    """
+    if width <= 2 * PANEL_MARGIN:
+        raise ValueError(f"the layer panel needs to be wider than {2 * PANEL_MARGIN} px, got {width}")
+    heading = "draw a digit to see what each layer detects" if blank else PANEL_HEADING
+    if not feature_maps:
+        heading = "this model has no convolution layer to look inside"
+    parts = [caption_strip(heading, width, WHITE)]
+    for layer in feature_maps:
+        parts.append(caption_strip(layer.label, width, YELLOW))
+        grid = layer_grid(layer.maps[0], width - 2 * PANEL_MARGIN, blank)
+        strip = np.zeros((grid.shape[0] + PANEL_MARGIN, width, 3), dtype=np.uint8)
+        left = (width - grid.shape[1]) // 2
+        strip[: grid.shape[0], left : left + grid.shape[1]] = grid
+        parts.append(strip)
+    panel = np.concatenate(parts)
+    panel[0] = GREY     # a line between the pad above and the panel
+    return panel
+
+
+def caption_strip(text: str, width: int, color: tuple[int, int, int]) -> np.ndarray:
+    """(CAPTION_HEIGHT, width, 3) uint8: black, with ``text`` in small letters on its left."""
+    strip = np.zeros((CAPTION_HEIGHT, width, 3), dtype=np.uint8)
+    cv2.putText(strip, text, (PANEL_MARGIN + 6, CAPTION_HEIGHT - 6), FONT, 0.45, color, 1, cv2.LINE_AA)
+    return strip
+
+
+def render(pad: DrawingPad, prediction: Prediction | None, layers: np.ndarray | None = None) -> np.ndarray:
+    """The window picture (HEADER_HEIGHT + S + P, S + CHART_WIDTH, 3) uint8 for a pad of side S.
 
     Header: the prediction and its probability (``headline``), and the key help. Left: the pad. Right: the
     28x28 picture the model saw (enlarged), and below it the bar chart of the 11 probabilities, with a legend
-    for the X bar ("not a digit").
+    for the X bar ("not a digit"). Below, when ``layers`` is given: that picture (P, S + CHART_WIDTH, 3), the
+    look inside the network made by `layer_panel` (P = 0 without it).
     """
     size = pad.ink.shape[0]
+    if layers is not None:
+        if layers.ndim != 3 or layers.shape[1:] != (size + CHART_WIDTH, 3):
+            raise ValueError(f"the layer panel must be (P, {size + CHART_WIDTH}, 3) to go under the pad, "
+                             f"got {layers.shape}")
+        return np.concatenate([render(pad, prediction), layers])
     view = np.zeros((HEADER_HEIGHT + size, size + CHART_WIDTH, 3), dtype=np.uint8)
     view[HEADER_HEIGHT:, :size] = cv2.cvtColor(pad.ink, cv2.COLOR_GRAY2BGR)
     cv2.rectangle(view, (0, HEADER_HEIGHT), (size - 1, HEADER_HEIGHT + size - 1), GREY, 1)
@@ -181,13 +262,23 @@ def render(pad: DrawingPad, prediction: Prediction | None) -> np.ndarray:
     return view
 
 
-def handle_key(key: int, pad: DrawingPad) -> bool:
-    """React to a key code from cv2.waitKey: c clears the pad. Returns False when the user quits (q/Esc)."""
+@dataclass
+class ViewOptions:
+    """What the window shows besides the pad and the chart; keys switch it (see `handle_key`)."""
+
+    show_layers: bool = False     # v: the feature maps of each convolution layer, under the pad
+
+
+def handle_key(key: int, pad: DrawingPad, options: ViewOptions | None = None) -> bool:
+    """React to a key code from cv2.waitKey: c clears the pad, v shows or hides the look inside the network (in
+    ``options``, when given). Returns False when the user quits (q/Esc)."""
     key &= 0xFF
     if key in (ord("q"), ESC):
         return False
     if key == ord("c"):
         pad.clear()
+    elif key == ord("v") and options is not None:
+        options.show_layers = not options.show_layers
     return True
 
 
@@ -199,33 +290,52 @@ def on_window_mouse(pad: DrawingPad) -> Callable[..., None]:
     return handler
 
 
-def run(classify: Callable[[np.ndarray], Prediction], pad: DrawingPad | None = None) -> None:
+def run(classify: Callable[[np.ndarray], Prediction], pad: DrawingPad | None = None,
+        look_inside: Callable[[np.ndarray], list[FeatureMaps]] | None = None) -> None:
     """Show the pad until q/Esc or the window is closed.
 
     classify: the pad's ink (S, S) uint8 -> Prediction (see `make_classifier`).
+    look_inside: a model input (28, 28) -> the feature maps of each convolution layer for it (see
+    `make_layer_viewer`), shown under the pad while v is on; None: v does nothing.
     """
     pad = pad or DrawingPad()
-    cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE)
+    options = ViewOptions()
+    cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)  # the picture at its size, no Qt toolbar
     cv2.setMouseCallback(WINDOW, on_window_mouse(pad))
     prediction, seen_version = None, -1
+    panel, panel_version = None, -1
     try:
         while True:
             if pad.version != seen_version:
                 seen_version = pad.version
                 prediction = None if pad.is_empty else classify(pad.ink)
-            cv2.imshow(WINDOW, render(pad, prediction))
+            showing_layers = options.show_layers and look_inside is not None
+            if showing_layers and panel_version != seen_version:  # only when the drawing changed: stays fluid
+                panel_version = seen_version
+                panel = layers_of(prediction, look_inside, pad.ink.shape[0] + CHART_WIDTH)
+            cv2.imshow(WINDOW, render(pad, prediction, panel if showing_layers else None))
             key = cv2.waitKey(15)
-            if not handle_key(key, pad) or (key & 0xFF == NO_KEY and window_closed(WINDOW)):
+            if not handle_key(key, pad, options) or (key & 0xFF == NO_KEY and window_closed(WINDOW)):
                 break
     finally:
         cv2.destroyWindow(WINDOW)
+
+
+def layers_of(prediction: Prediction | None, look_inside: Callable[[np.ndarray], list[FeatureMaps]],
+              width: int) -> np.ndarray:
+    """The layer panel (P, width, 3) for what the model saw of the drawing; with no drawing (None), the same
+    panel with empty grids (the layout comes from a blank input)."""
+    if prediction is None:
+        return layer_panel(look_inside(np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)), width, blank=True)
+    return layer_panel(look_inside(prediction.model_input), width)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m recognizer.canvas [--model PATH]``; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m recognizer.canvas",
                                      description="Draw a digit with the mouse and watch the network read it live.",
-                                     epilog="keys: c clears the pad, q or Esc quits")
+                                     epilog="keys: c clears the pad, v shows or hides the feature maps of each "
+                                            "convolution layer (a look inside the network), q or Esc quits")
     parser.add_argument("--model", default=None, help="trained model .npz (default: the shipped model)")
     try:
         args = parser.parse_args(argv)
@@ -245,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: cannot load the model: {error}", file=sys.stderr)
         return 1
     try:
-        run(make_classifier(model))
+        run(make_classifier(model), look_inside=make_layer_viewer(model))
     except cv2.error as error:
         print(f"error: OpenCV cannot show a window ({error.err}).", file=sys.stderr)
         return 1
@@ -273,6 +383,16 @@ def make_classifier(model: Any) -> Callable[[np.ndarray], Prediction]:
         return Prediction(np.asarray(probs, dtype=np.float32), model_input)
 
     return classify
+
+
+def make_layer_viewer(model: Any) -> Callable[[np.ndarray], list[FeatureMaps]]:
+    """A function from a model input (28, 28) float32 in [0, 1] (a `Prediction`'s model_input) to the feature
+    maps of each convolution layer of ``model`` for it (`numcnn.activations.conv_feature_maps`, batch of one)."""
+
+    def look_inside(model_input: np.ndarray) -> list[FeatureMaps]:
+        return conv_feature_maps(model, np.asarray(model_input, dtype=np.float32)[None, None])
+
+    return look_inside
 
 
 if __name__ == "__main__":

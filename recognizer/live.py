@@ -5,8 +5,8 @@ A `Session` reads one frame at a time: the recognizer finds and classifies the d
 annotated video or images). `run_headless` feeds it every frame; `run_window` also shows each reading.
 
 Window keys: q/Esc quit, space pause (for images: next image), s snapshot, d debug view, +/- threshold.
-Only cv2.namedWindow / imshow / waitKey / getWindowProperty / destroyWindow touch the screen, so tests
-drive the window loop with a fake capture and monkeypatched versions of those functions.
+Only cv2.namedWindow / resizeWindow / imshow / waitKey / getWindowProperty / destroyWindow touch the screen,
+so tests drive the window loop with a fake capture and monkeypatched versions of those functions.
 """
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ from recognizer.tracker import Tracker
 
 WINDOW = "numcnn recognizer"
 MAX_WINDOW_SIZE = (1600, 900)
+# NORMAL: the user can resize the window; the picture is scaled to fit it (KEEPRATIO: without distorting it).
+# GUI_NORMAL: without Qt's toolbar and status bar, which would take their height out of a window sized to the
+# picture and shrink the picture again (640x480 to 557x418); the keys do what the toolbar is for (s: snapshot).
+WINDOW_FLAGS = cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL
 THRESHOLD_STEP = 0.05
 ESC = 27
 NO_KEY = 255
@@ -176,7 +180,8 @@ def run_window(source: FrameSource, session: Session, snapshot_dir: Path) -> Non
     Images wait on screen until space (next image); videos play at their own frame rate; a camera
     shows its newest frame as soon as the last one is done.
     """
-    call_window(cv2.namedWindow, WINDOW, cv2.WINDOW_NORMAL)
+    call_window(cv2.namedWindow, WINDOW, WINDOW_FLAGS)
+    sizer = WindowSizer(WINDOW)
     frames = iter(source.frames())
     fps = FpsMeter()
     paused, debug = False, False
@@ -194,7 +199,9 @@ def run_window(source: FrameSource, session: Session, snapshot_dir: Path) -> Non
                 paused = source.kind == "images"
             status = status_text(fps.fps, reading.process_ms, session.min_confidence, paused)
             view = render(reading, status, debug)
-            call_window(cv2.imshow, WINDOW, fit_within(view, *MAX_WINDOW_SIZE))
+            shown = fit_within(view, *MAX_WINDOW_SIZE)
+            sizer.fit(shown)
+            call_window(cv2.imshow, WINDOW, shown)
             key = cv2.waitKey(wait_ms(paused, frame_period, started)) & 0xFF
             if key in (ord("q"), ESC) or (key == NO_KEY and window_closed()):
                 break
@@ -211,6 +218,31 @@ def run_window(source: FrameSource, session: Session, snapshot_dir: Path) -> Non
                 reading = session.recognize(reading.frame, update_tracker=False)
     finally:
         close_window()
+
+
+class WindowSizer:
+    """Keeps a resizable window at its picture's size: when the window opens and whenever the picture's size
+    changes (the debug view turned on or off, the next image of a folder), never on an ordinary frame.
+
+    A window made with cv2.WINDOW_NORMAL does not take the size of what it shows: OpenCV's Qt backend opens it
+    at 400x300 and shrinks a 640x480 frame into it until its labels cannot be read. In between changes the
+    window keeps whatever size the user gave it.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.size: tuple[int, int] | None = None  # (width, height) the window was last sized to
+
+    def fit(self, picture: np.ndarray) -> None:
+        """Size the window to ``picture`` (H, W[, C]) 1:1 if its size differs from the last picture's."""
+        size = (int(picture.shape[1]), int(picture.shape[0]))
+        if size == self.size:
+            return
+        self.size = size
+        try:
+            cv2.resizeWindow(self.name, *size)
+        except cv2.error:
+            pass  # a backend that cannot resize still shows the picture, only scaled: no reason to stop
 
 
 def call_window(function: Any, *args: Any) -> None:

@@ -1,6 +1,6 @@
 """Readable references for the recognizer's kernels (``recognizer/kernels/``): the NumPy and OpenCV code each
 kernel replaced, written for clarity, not speed (as ``numcnn/kernels/naive.py`` for the network's kernels).
-Read these first; tests/test_recognizer_naive.py and tests/test_recognizer_kernels.py check the kernels against
+Read these first; tests/recognizer/test_naive.py and tests/recognizer/kernels/test_kernels.py check the kernels against
 them.
 
     reference               fast version (API)                  its kernels

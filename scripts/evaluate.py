@@ -4,8 +4,9 @@
     python scripts/evaluate.py recognizer/models/mnist_cnn/model.npz --out /tmp/eval
 
 Prints the test accuracy and loss, precision and recall per digit, and the confusion matrix; writes
-confusion_matrix.png, mistakes.png (the most confident mistakes) and filters.png (first layer) to --out (default:
-the model's directory), and redraws curves.png when the model sits in a run directory with its history.json.
+confusion_matrix.png, mistakes.png (the most confident mistakes), filters.png (first layer) and feature_maps.png (a
+look inside the network: what each convolution layer detects in the first few test digits) to --out (default: the
+model's directory), and redraws curves.png when the model sits in a run directory with its history.json.
 MNIST is found as in scripts/train.py: --data-dir, else $NUMCNN_DATA, else the user cache.
 """
 from __future__ import annotations
@@ -19,8 +20,11 @@ import numpy as np
 
 import numcnn
 from numcnn import plots
+from numcnn.activations import conv_feature_maps
 from numcnn.data import load_mnist
-from numcnn.training import confusion_matrix, evaluate
+from numcnn.training import confusion_matrix, evaluate, to_model_input
+
+INSIDE_DIGITS = 4   # test digits shown in feature_maps.png: the first ones of the test set (7, 2, 1, 0)
 
 
 def per_class_table(counts: np.ndarray) -> str:
@@ -73,9 +77,16 @@ def main(argv: list[str] | None = None) -> None:
     print(confusion_table(counts))
     plots.plot_confusion_matrix(counts, os.path.join(out, "confusion_matrix.png"))
     plots.plot_worst_mistakes(x_test, y_test, test.probs, os.path.join(out, "mistakes.png"))
-    first_conv = next(layer for layer in model.layers if isinstance(layer, numcnn.Conv2D))
-    plots.plot_filters(first_conv.params["weight"], os.path.join(out, "filters.png"))
-    figures = ["confusion_matrix.png", "mistakes.png", "filters.png"]
+    figures = ["confusion_matrix.png", "mistakes.png"]
+    first_conv = next((layer for layer in model.layers if isinstance(layer, numcnn.Conv2D)), None)
+    if first_conv is not None:  # a model without convolutions has no filters or feature maps to show
+        plots.plot_filters(first_conv.params["weight"], os.path.join(out, "filters.png"))
+        shown = slice(0, INSIDE_DIGITS)
+        titles = [f"true {label}, read {read} ({probs[read]:.0%})" for label, read, probs in
+                  zip(y_test[shown], test.predictions[shown], test.probs[shown])]
+        plots.plot_feature_maps(x_test[shown], conv_feature_maps(model, to_model_input(x_test[shown])),
+                                os.path.join(out, "feature_maps.png"), titles)
+        figures += ["filters.png", "feature_maps.png"]
     history_path = os.path.join(os.path.dirname(os.path.abspath(args.model)), "history.json")
     if os.path.isfile(history_path):
         with open(history_path) as f:

@@ -116,6 +116,7 @@ class FakeScreen:
 
     def install(self, monkeypatch):
         monkeypatch.setattr(cv2, "namedWindow", lambda *args: None)
+        monkeypatch.setattr(cv2, "resizeWindow", lambda *args: None)
         monkeypatch.setattr(cv2, "imshow", lambda name, image: self.shown.append(image.copy()))
         monkeypatch.setattr(cv2, "waitKey", self.wait_key)
         monkeypatch.setattr(cv2, "getWindowProperty", lambda *args: 1.0)

@@ -154,3 +154,52 @@ def test_window_error_is_explained(monkeypatch):
     monkeypatch.setattr(cv2, "namedWindow", no_gui)
     with pytest.raises(live.WindowError, match="cannot show a window"):
         run_window(ListSource([draw_squares([])]), Session(SquareReader()), Path("."))
+
+
+def record_window_calls(monkeypatch) -> list[tuple[str, object]]:
+    """Log namedWindow's flags, resizeWindow's sizes and the (width, height) of what imshow shows, in call
+    order; install after FakeScreen, whose imshow still records the pictures."""
+    calls: list[tuple[str, object]] = []
+    show = cv2.imshow
+    monkeypatch.setattr(cv2, "namedWindow", lambda name, flags: calls.append(("namedWindow", flags)))
+    monkeypatch.setattr(cv2, "resizeWindow", lambda name, *size: calls.append(("resizeWindow", size)))
+
+    def imshow(name, image):
+        calls.append(("imshow", image.shape[1::-1]))
+        show(name, image)
+
+    monkeypatch.setattr(cv2, "imshow", imshow)
+    return calls
+
+
+def test_window_opens_at_the_frame_size_and_follows_the_picture_only_when_its_size_changes(monkeypatch):
+    FakeScreen("..d..d.").install(monkeypatch)  # then q
+    calls = record_window_calls(monkeypatch)
+    run_window(ListSource([draw_squares([(4, 300, 200)], size=(640, 480))] * 20), Session(SquareReader()), Path("."))
+    (_, flags), (first_call, first_size), *_ = calls
+    assert flags & cv2.WINDOW_AUTOSIZE == 0, "the user can still resize the window"
+    assert flags & cv2.WINDOW_GUI_NORMAL, "no toolbar taking its height from the picture's"
+    assert (first_call, first_size) == ("resizeWindow", (640, 480)), "sized before anything is drawn in it"
+    resizes = [size for call, size in calls if call == "resizeWindow"]
+    assert resizes == [(640, 480), (1280, 480), (640, 480)], "d puts the debug view beside the frame, and off"
+    shown = [size for call, size in calls if call == "imshow"]
+    assert shown == [(640, 480)] * 3 + [(1280, 480)] * 3 + [(640, 480)] * 2
+
+
+def test_window_for_a_frame_too_big_for_the_screen_is_sized_to_the_shrunk_picture(monkeypatch):
+    FakeScreen(".").install(monkeypatch)
+    calls = record_window_calls(monkeypatch)
+    run_window(ListSource([draw_squares([], size=(2000, 1500))] * 3), Session(SquareReader()), Path("."))
+    assert [size for call, size in calls if call == "resizeWindow"] == [(1200, 900)]
+    assert {size for call, size in calls if call == "imshow"} == {(1200, 900)}
+
+
+def test_a_backend_that_cannot_resize_windows_still_shows_the_frames(monkeypatch):
+    def cannot_resize(*args):
+        raise cv2.error("The function is not implemented")
+
+    screen = FakeScreen("...").install(monkeypatch)
+    monkeypatch.setattr(cv2, "resizeWindow", cannot_resize)
+    session = Session(SquareReader())
+    run_window(ListSource([draw_squares([])] * 10), session, Path("."))
+    assert session.frames_done == 4 and len(screen.shown) == 4 and screen.destroyed

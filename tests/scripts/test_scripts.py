@@ -120,8 +120,12 @@ def test_evaluate_prints_scores_table_and_confusion_matrix_and_writes_figures(tr
     counts = np.array([row[1:] for row in matrix_rows if len(row) == 11], dtype=int)
     assert counts.shape == (10, 10) and counts.sum() == 10000
     assert np.trace(counts) / 10000 == pytest.approx(model.meta["test_accuracy"])
-    for name in ("confusion_matrix.png", "mistakes.png", "filters.png", "curves.png"):
+    for name in ("confusion_matrix.png", "mistakes.png", "filters.png", "feature_maps.png", "curves.png"):
         assert (tmp_path / name).stat().st_size > 0
+    header = (tmp_path / "feature_maps.png").read_bytes()[:24]
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and 800 <= width <= 2500 and 500 <= height <= 1500, "4 digits, 2 layers"
+    assert "feature_maps.png" in result.stdout
 
 
 def test_evaluate_names_a_missing_model(tmp_path):
