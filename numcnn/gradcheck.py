@@ -105,14 +105,17 @@ def check_layer(layer: Layer, x: np.ndarray, seed: int = 0, eps: float = 1e-6,
 
     layer: any numcnn layer (not modified: the check uses a float64 deep copy); x: an input batch for it,
     e.g. (N, C, H, W) for Conv2D, any float dtype (converted to float64). A stochastic layer (Dropout with
-    ``training=True``) gets its generator rewound before every forward pass, so it draws the same mask
-    each time. Returns the relative error of each tensor, see ``relative_error``.
+    ``training=True``) gets a generator of its own, rewound before every forward pass, so it draws the same
+    mask each time. Returns the relative error of each tensor, see ``relative_error``.
     """
     layer = copy.deepcopy(layer)
     for key in layer.params:
         layer.params[key] = layer.params[key].astype(np.float64)
+    layer.need_input_grad = True  # the input gradient is one of the things checked
+    generator = np.random.default_rng(seed)
+    layer.use_rng(generator)
     x = np.array(x, dtype=np.float64)
-    rewind = _rewinder(getattr(layer, "rng", None))
+    rewind = _rewinder(generator)
 
     rewind()
     y = layer.forward(x, training=training)
@@ -177,10 +180,8 @@ def _compare(name: str, analytic: dict[str, np.ndarray], tensors: dict[str, np.n
     return report
 
 
-def _rewinder(rng: np.random.Generator | None) -> Callable[[], None]:
-    """A function that puts ``rng`` back to its current state (a no-op without a generator)."""
-    if rng is None:
-        return lambda: None
+def _rewinder(rng: np.random.Generator) -> Callable[[], None]:
+    """A function that puts ``rng`` back to its current state."""
     state = copy.deepcopy(rng.bit_generator.state)
 
     def rewind() -> None:
@@ -190,11 +191,8 @@ def _rewinder(rng: np.random.Generator | None) -> Callable[[], None]:
 
 def main() -> None:
     """Print a gradient-check report for every layer type and the loss, on small odd-sized inputs."""
-    import numba
-
     from numcnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, Normalize, ReLU
 
-    numba.set_num_threads(1)  # thousands of tiny forward passes: waking worker threads would cost more than they do
     rng = np.random.default_rng(0)
     image = rng.standard_normal((2, 3, 7, 6))
     checks = [

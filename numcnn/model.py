@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numcnn.layers import Conv2D, Dropout, Layer
+from numcnn.layers import Layer
 from numcnn.losses import softmax
 
 
@@ -25,18 +25,17 @@ class Sequential:
         self.meta = dict(meta or {})
         self.rng = np.random.default_rng(seed)
         for layer in self.layers:
-            if isinstance(layer, Dropout):
-                layer.rng = self.rng  # one generator for the whole model: one seed reproduces a run
+            layer.use_rng(self.rng)  # one generator for the whole model: one seed reproduces a run
         self.output_shape = self._check_shapes()
 
     def _check_shapes(self) -> tuple[int, ...]:
         """Walk one sample's shape through the layers, so a mismatch fails here and names the layer."""
         shape = self.input_shape
         for index, layer in enumerate(self.layers):
-            expected = getattr(layer, "in_channels", getattr(layer, "in_features", None))
-            if expected is not None and shape[0] != expected:
-                raise ValueError(f"layer {index} {layer!r} expects {expected} input features/channels, "
-                                 f"but the previous layer gives shape {shape}")
+            try:
+                layer.check_input_shape(shape)
+            except ValueError as error:
+                raise ValueError(f"layer {index} {error}") from None
             shape = layer.output_shape(shape)
             if min(shape) < 1:
                 raise ValueError(f"layer {index} {layer!r} would output an empty shape {shape}")
@@ -51,21 +50,20 @@ class Sequential:
     def backward(self, grad_logits: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """grad_logits: (N, K) -> grad_x (N, *input_shape); fills every layer's ``grads``.
 
-        With ``need_input_grad=False`` (training), backpropagation stops at the first layer with weights,
-        which then skips computing the gradient of its input; returns None.
+        With ``need_input_grad=False`` (training), backpropagation stops at the first layer with weights: the
+        layers below it have nothing to learn, and it gets ``need_input_grad = False`` for this call, so it
+        skips the gradient of its own input. Returns None then.
         """
-        stop = 0 if need_input_grad else self._first_trainable_index()
-        grad = grad_logits
-        for layer in reversed(self.layers[stop + 1:]):
-            grad = layer.backward(grad)
-        first = self.layers[stop]
-        if need_input_grad:
-            return first.backward(grad)
-        if isinstance(first, Conv2D):
-            first.backward(grad, need_input_grad=False)
-        else:
-            first.backward(grad)
-        return None
+        layers = self.layers if need_input_grad else self.layers[self._first_trainable_index():]
+        first, setting_before = layers[0], layers[0].need_input_grad
+        first.need_input_grad = need_input_grad  # for this call only: the layer may be used on its own later
+        try:
+            grad = grad_logits
+            for layer in reversed(layers):
+                grad = layer.backward(grad)
+        finally:
+            first.need_input_grad = setting_before
+        return grad if need_input_grad else None
 
     def _first_trainable_index(self) -> int:
         return next((i for i, layer in enumerate(self.layers) if layer.params), 0)

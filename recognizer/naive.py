@@ -1,5 +1,6 @@
 """Readable references for the recognizer's kernels (``recognizer/kernels/``): the NumPy and OpenCV code each
-kernel replaced, written for clarity, not speed (as ``numcnn/kernels/naive.py`` for the network's kernels).
+kernel replaced, written for clarity, not speed (as the ``*_naive`` functions of
+``numcnn/layers/`` are for the network's).
 Read these first; tests/recognizer/test_naive.py and tests/recognizer/kernels/test_kernels.py check the kernels against
 them.
 

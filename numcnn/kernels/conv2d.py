@@ -15,7 +15,8 @@ columns [lo, hi) whose input column ``ow*stride - padding + j`` lies inside the 
 carry no bounds test. The common case (stride 1, no padding) has its own loop, written with indices that
 are plain sums of loop counters: Numba then needs no negative-index handling and LLVM turns the rows into
 vector copies (3-8x faster than the general loop).
-``naive.py`` holds the plain definitions these kernels are tested against.
+The readable NumPy versions these kernels are tested against, ``im2col_naive`` and ``col2im_naive``, are in
+``numcnn/layers/conv2d.py``, with the maths of the convolution and of its gradients.
 """
 from __future__ import annotations
 

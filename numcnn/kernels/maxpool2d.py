@@ -10,6 +10,9 @@ NaN gets the gradient, so a diverged run stays visible instead of being silently
 
 The 2x2 window with stride 2, by far the most common, has its own loop with the four reads written out:
 with generic window loops of two iterations each, loop bookkeeping costs several times the comparisons.
+
+The readable NumPy versions these kernels are tested against, ``maxpool2d_forward_naive`` and
+``maxpool2d_backward_naive``, are in ``numcnn/layers/maxpool2d.py``.
 """
 from __future__ import annotations
 

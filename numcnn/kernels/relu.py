@@ -1,4 +1,8 @@
-"""Numba kernels for ReLU on flat arrays (the layer runs them on slices, one per thread)."""
+"""Numba kernels for ReLU on flat arrays (the layer runs them on slices, one per thread).
+
+The readable NumPy versions they are tested against, ``relu_forward_naive`` and ``relu_backward_naive``, are in
+``numcnn/layers/relu.py``.
+"""
 from __future__ import annotations
 
 from numcnn.kernels.jit import kernel

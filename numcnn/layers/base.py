@@ -5,6 +5,15 @@
 
 Layers with weights keep them in ``params`` and the matching gradients in ``grads`` (same keys, same shapes).
 ``config()`` returns the constructor arguments as JSON-ready values, so a model file can rebuild the layer.
+
+``need_input_grad`` (True unless someone says otherwise) tells ``backward`` whether anyone will use grad_x.
+The first layer with weights in a net has no one to pass it to: ``Sequential.backward(..., need_input_grad=False)``
+sets it to False there for the call, and Conv2D and Dense then skip the product that computes grad_x and return
+None (a third of a convolution's backward pass). Layers for which grad_x costs nothing may return it anyway.
+
+``check_input_shape(sample_shape)`` raises a ValueError when a sample of that shape cannot go in, so
+``Sequential`` rejects a wrong architecture when it is built, before any data flows. ``use_rng(rng)`` hands
+a layer that draws random numbers (Dropout) the model's generator, so one seed reproduces a whole run.
 """
 from __future__ import annotations
 
@@ -12,17 +21,25 @@ import numpy as np
 
 
 class Layer:
-    """Base class: no parameters, identity config."""
+    """Base class: no parameters, identity config, any input shape."""
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.need_input_grad = True
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:
+    def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
+        """grad_y: dL/dy, shaped as y -> dL/dx, shaped as x (or None when not ``need_input_grad``)."""
         raise NotImplementedError
+
+    def check_input_shape(self, sample_shape: tuple[int, ...]) -> None:
+        """Raise ValueError if one input sample of ``sample_shape`` (no batch axis) does not fit this layer."""
+
+    def use_rng(self, rng: np.random.Generator) -> None:
+        """Draw random numbers from ``rng`` from now on; a layer that draws none ignores it."""
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Shape of one output sample for one input sample of ``input_shape`` (no batch axis)."""
@@ -38,7 +55,7 @@ class Layer:
 
 
 def check_input(layer: Layer, x: np.ndarray, ndim: int, channels: int | None = None) -> None:
-    """Raise a clear ValueError when ``x`` does not have the layout ``layer`` expects."""
+    """Raise a clear ValueError when the batch ``x`` does not have the layout ``layer`` expects."""
     if not isinstance(x, np.ndarray) or x.ndim != ndim:
         got = x.shape if isinstance(x, np.ndarray) else type(x).__name__
         raise ValueError(f"{layer!r} expects a {ndim}-D array, got {got}")

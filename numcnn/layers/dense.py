@@ -1,4 +1,15 @@
-"""Dense (fully connected): every output is a weighted sum of every input."""
+"""Dense (fully connected): every output is a weighted sum of every input.
+
+Forward (x: (N, in_features), weight: (out_features, in_features), bias: (out_features,)):
+
+    y = x @ weight.T + bias              y[n, o] = sum_i x[n, i] * weight[o, i] + bias[o]
+
+Backward. y[n, o] depends on weight[o, i] through x[n, i], and on x[n, i] through weight[o, i]; so for g = dL/dy
+
+    dL/dweight = g.T @ x                 dL/dweight[o, i] = sum_n g[n, o] * x[n, i]
+    dL/dbias   = g summed over samples
+    dL/dx      = g @ weight              dL/dx[n, i] = sum_o g[n, o] * weight[o, i]
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -6,9 +17,25 @@ import numpy as np
 from numcnn.kernels import parallel
 from numcnn.layers.base import Layer, check_input, glorot_uniform
 
+# --- the readable version: plain NumPy, written for clarity ----------------------------------------------
+
+
+def dense_forward_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """x: (N, in), weight: (out, in), bias: (out,) -> y: (N, out)."""
+    return x @ weight.T + bias
+
+
+def dense_backward_naive(x: np.ndarray, weight: np.ndarray,
+                         grad_y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x: (N, in), weight: (out, in), grad_y: (N, out) -> (grad_x (N, in), grad_weight (out, in), grad_bias (out,))."""
+    return grad_y @ weight, grad_y.T @ x, grad_y.sum(axis=0)
+
+
+# --- the layer: the same numbers, with the batch split over the cores -----------------------------------
+
 
 class Dense(Layer):
-    """y = x @ weight.T + bias
+    """y = x @ weight.T + bias: ``dense_forward_naive``, each thread on its own rows of the batch.
 
     x: (N, in_features) -> y: (N, out_features). params: weight (out_features, in_features), bias (out_features,).
     """
@@ -35,22 +62,24 @@ class Dense(Layer):
         bias = self.params["bias"].astype(x.dtype, copy=False)
         y = np.empty((len(x), self.out_features), dtype=x.dtype)
 
-        def forward_part(part: slice) -> None:  # one thread's rows
+        def forward_part(part: slice) -> None:  # y = x @ weight.T + bias, on one thread's rows
             np.matmul(x[part], weight_t, out=y[part])
             y[part] += bias
 
         parallel.run(forward_part, parallel.split(len(x), self._work_per_sample()))
         return y
 
-    def backward(self, grad_y: np.ndarray) -> np.ndarray:
-        """grad_y: (N, out_features) -> grad_x: (N, in_features); fills grads["weight"] and grads["bias"]."""
-        x = self._x
+    def backward(self, grad_y: np.ndarray) -> np.ndarray | None:
+        """grad_y: (N, out_features) -> grad_x: (N, in_features), or None when not ``need_input_grad``;
+        fills grads["weight"] and grads["bias"]."""
+        x, need_input_grad = self._x, self.need_input_grad
         weight = self.params["weight"].astype(grad_y.dtype, copy=False)
-        grad_x = np.empty(x.shape, dtype=grad_y.dtype)
+        grad_x = np.empty(x.shape, dtype=grad_y.dtype) if need_input_grad else None
 
-        def backward_part(part: slice) -> np.ndarray:  # one thread's rows -> its share of the weight gradient
-            np.matmul(grad_y[part], weight, out=grad_x[part])  # (n, out) @ (out, in)
-            return grad_y[part].T @ x[part]  # (out, n) @ (n, in)
+        def backward_part(part: slice) -> np.ndarray:  # one thread's rows -> their terms of the sum over samples
+            if need_input_grad:
+                np.matmul(grad_y[part], weight, out=grad_x[part])  # grad_x = grad_y @ weight
+            return grad_y[part].T @ x[part]  # grad_weight = grad_y.T @ x
 
         shares = parallel.run(backward_part, parallel.split(len(x), self._work_per_sample()))
         self.grads["weight"] = sum(shares).astype(self.params["weight"].dtype, copy=False)
@@ -60,6 +89,11 @@ class Dense(Layer):
     def _work_per_sample(self) -> float:
         """Multiply-adds of one row, in the work units of ``parallel.split``."""
         return self.in_features * self.out_features / 16
+
+    def check_input_shape(self, sample_shape: tuple[int, ...]) -> None:
+        if sample_shape != (self.in_features,):
+            raise ValueError(f"{self!r} expects samples of {self.in_features} input features, got shape "
+                             f"{sample_shape}")
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (self.out_features,)

@@ -1,4 +1,9 @@
-"""Dropout: during training, zero each activation with probability p and scale the rest by 1/(1-p)."""
+"""Dropout: during training, zero each activation with probability p and scale the rest by 1/(1-p).
+
+Forward in training (x: any shape):   y = x * mask,   mask = (u >= p) / (1 - p),   u ~ U(0, 1) drawn anew each call
+so E[y] = x, and at test time y = x with nothing to rescale ("inverted" dropout).
+Backward. y is x times a constant mask, so dL/dx = dL/dy * mask, with the mask the forward pass drew.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +16,7 @@ class Dropout(Layer):
 
     training=True: y = x * mask, mask = (u >= p) / (1 - p) with u ~ U(0, 1), so E[y] = x.
     training=False: y = x (nothing to rescale at test time).
-    ``rng`` is the model's generator (``Sequential`` shares its own), so runs are reproducible.
+    ``rng`` is the model's generator (``Sequential`` shares its own through ``use_rng``), so runs are reproducible.
     """
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
@@ -32,6 +37,9 @@ class Dropout(Layer):
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         return grad_y if self._mask is None else grad_y * self._mask
+
+    def use_rng(self, rng: np.random.Generator) -> None:
+        self.rng = rng
 
     def config(self) -> dict:
         return {"p": self.p}

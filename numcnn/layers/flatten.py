@@ -1,4 +1,8 @@
-"""Flatten: (N, C, H, W) feature maps become (N, C*H*W) vectors for a Dense layer."""
+"""Flatten: (N, C, H, W) feature maps become (N, C*H*W) vectors for a Dense layer.
+
+Forward: y = x.reshape(N, -1), in C order (channel by channel, as PyTorch's flatten).
+Backward. A reshape only renames the elements, each y[n, m] is one x[n, c, h, w]: dL/dx = dL/dy reshaped back.
+"""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,18 @@
-"""MaxPool2D: the largest value of each window; the gradient flows back only to that winner."""
+"""MaxPool2D: the largest value of each window; the gradient flows back only to that winner.
+
+Read top to bottom: the maths, the readable NumPy version (the reference the tests hold the layer to), then
+the layer, which computes the same numbers fast.
+
+Forward. Each k x k window, moved by ``stride`` pixels (no padding; a last row or column no window reaches
+is left out, as PyTorch's floor mode does), gives its maximum (x: (N, C, H, W)):
+
+    y[n, c, oh, ow] = max_{i, j < k} x[n, c, oh*stride + i, ow*stride + j]
+
+Backward. Within a window, the max changes exactly as its largest input does and not at all with the others:
+d max / d x = 1 for the winner and 0 elsewhere. So each window's gradient goes to its winner (the first one,
+reading row by row, when several inputs tie), and a pixel that wins several overlapping windows gets the sum.
+NaN wins, as in ``np.max``: a diverged run stays visibly NaN.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,12 +21,46 @@ from numcnn.kernels import maxpool2d as kernels
 from numcnn.kernels import parallel
 from numcnn.layers.base import Layer, check_input, sliding_output_size
 
+# --- the readable version: plain NumPy, written for clarity ----------------------------------------------
+
+
+def maxpool2d_forward_naive(x: np.ndarray, kernel_size: int, stride: int) -> np.ndarray:
+    """x: (N, C, H, W) -> y: (N, C, H_out, W_out), the max of each window."""
+    n_batch, channels, height, width = x.shape
+    k = kernel_size
+    y = np.empty((n_batch, channels, sliding_output_size(height, k, stride), sliding_output_size(width, k, stride)),
+                 dtype=x.dtype)
+    for oh in range(y.shape[2]):
+        for ow in range(y.shape[3]):
+            window = x[:, :, oh * stride:oh * stride + k, ow * stride:ow * stride + k]  # (N, C, k, k)
+            y[:, :, oh, ow] = window.max(axis=(2, 3))
+    return y
+
+
+def maxpool2d_backward_naive(x: np.ndarray, grad_y: np.ndarray, kernel_size: int, stride: int) -> np.ndarray:
+    """x: (N, C, H, W) the forward input, grad_y: (N, C, H_out, W_out) -> grad_x: (N, C, H, W)."""
+    k = kernel_size
+    grad_x = np.zeros_like(x)
+    n, c = np.indices(x.shape[:2])  # (N, C) each: index every window of the batch at once
+    for oh in range(grad_y.shape[2]):
+        for ow in range(grad_y.shape[3]):
+            window = x[:, :, oh * stride:oh * stride + k, ow * stride:ow * stride + k]
+            winner = np.argmax(window.reshape(n.shape + (k * k,)), axis=2)  # (N, C), the first maximum on ties
+            i, j = np.divmod(winner, k)
+            grad_x[n, c, oh * stride + i, ow * stride + j] += grad_y[:, :, oh, ow]
+    return grad_x
+
+
+# --- the layer: the same numbers, fast -----------------------------------------------------------------
+
 
 class MaxPool2D(Layer):
     """y[n, c, oh, ow] = max over the kernel_size x kernel_size window at (oh*stride, ow*stride)
 
     x: (N, C, H, W) -> y: (N, C, H_out, W_out), H_out = (H - kernel_size) // stride + 1 (odd sizes floor,
-    as PyTorch). stride defaults to kernel_size (non-overlapping windows).
+    as PyTorch). stride defaults to kernel_size (non-overlapping windows). The Numba kernels of
+    ``numcnn.kernels.maxpool2d`` compute ``maxpool2d_forward_naive`` and ``maxpool2d_backward_naive``, each
+    thread on its own samples.
     """
 
     def __init__(self, kernel_size: int = 2, stride: int | None = None) -> None:
@@ -47,6 +95,10 @@ class MaxPool2D(Layer):
         parallel.run(lambda part: kernels.maxpool2d_backward(x[part], y[part], grad_y[part], k, s, grad_x[part]),
                      parallel.split(len(x), x[0].size))
         return grad_x
+
+    def check_input_shape(self, sample_shape: tuple[int, ...]) -> None:
+        if len(sample_shape) != 3:
+            raise ValueError(f"{self!r} expects samples of shape (C, H, W), got {sample_shape}")
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         c, h, w = input_shape

@@ -1,4 +1,8 @@
-"""Normalize: the input standardization is part of the model, so callers always pass [0, 1] images."""
+"""Normalize: the input standardization is part of the model, so callers always pass [0, 1] images.
+
+Forward (x: any shape):   y = (x - mean) / std,   with fixed (not learned) scalars mean and std.
+Backward. dy/dx = 1 / std everywhere, so dL/dx = dL/dy / std.
+"""
 from __future__ import annotations
 
 import numpy as np

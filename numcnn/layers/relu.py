@@ -1,4 +1,9 @@
-"""ReLU: y = max(x, 0). Its gradient passes where the output was positive and stops elsewhere."""
+"""ReLU: y = max(x, 0). Its gradient passes where the output was positive and stops elsewhere.
+
+Forward, elementwise on any shape:   y = max(x, 0)
+Backward. dy/dx = 1 where x > 0 and 0 where x < 0; at the kink x = 0 we take 0, as PyTorch does. Since y > 0
+exactly where x > 0, the output itself is the mask:   dL/dx = dL/dy * (y > 0)
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,9 +12,28 @@ from numcnn.kernels import parallel
 from numcnn.kernels import relu as kernels
 from numcnn.layers.base import Layer
 
+# --- the readable version: plain NumPy, written for clarity ----------------------------------------------
+
+
+def relu_forward_naive(x: np.ndarray) -> np.ndarray:
+    """x: any shape -> y: same shape, max(x, 0); NaN stays NaN."""
+    return np.maximum(x, 0)
+
+
+def relu_backward_naive(grad_y: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """grad_y, y (the forward output): same shape -> grad_x = grad_y * (y > 0)."""
+    return grad_y * (y > 0)
+
+
+# --- the layer: the same numbers, fast -----------------------------------------------------------------
+
 
 class ReLU(Layer):
-    """y = max(x, 0), elementwise. x: any shape -> y: same shape."""
+    """y = max(x, 0), elementwise. x: any shape -> y: same shape.
+
+    The Numba kernels of ``numcnn.kernels.relu`` compute ``relu_forward_naive`` and ``relu_backward_naive``,
+    each thread on its own slice of the flattened batch.
+    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,10 +1,15 @@
-"""Conv2D: shapes, arithmetic, dtypes, gradients bookkeeping, argument and input checks, config."""
+"""Conv2D: the readable version against the definition, the layer against the readable version, shapes,
+arithmetic, dtypes, gradients bookkeeping, argument and input checks, config."""
 import json
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from numcnn.layers import Conv2D
+from numcnn.layers.conv2d import col2im_naive, conv2d_backward_naive, conv2d_forward_naive, im2col_naive
+from tests.numcnn.kernels.test_kernels import SETTINGS, conv_geometries, dtypes, tolerance
 
 
 def make(in_channels=2, out_channels=3, kernel_size=3, **kwargs):
@@ -13,6 +18,58 @@ def make(in_channels=2, out_channels=3, kernel_size=3, **kwargs):
 
 def random(shape, dtype=np.float32, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def conv2d_by_the_definition(x, weight, bias, stride, padding):
+    """y[n, f, oh, ow] = bias[f] + sum_{c,i,j} weight[f, c, i, j] * x_pad[n, c, oh*stride + i, ow*stride + j]"""
+    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    filters, channels, k, _ = weight.shape
+    out_h, out_w = (x_pad.shape[2] - k) // stride + 1, (x_pad.shape[3] - k) // stride + 1
+    y = np.zeros((len(x), filters, out_h, out_w))
+    for n, f, oh, ow in np.ndindex(y.shape):
+        y[n, f, oh, ow] = bias[f] + sum(weight[f, c, i, j] * x_pad[n, c, oh * stride + i, ow * stride + j]
+                                        for c in range(channels) for i in range(k) for j in range(k))
+    return y
+
+
+@pytest.mark.parametrize("x_shape, filters, kernel, stride, padding", [
+    ((2, 3, 5, 4), 2, 3, 1, 0), ((1, 2, 7, 6), 3, 3, 2, 1), ((1, 1, 4, 5), 2, 2, 3, 2),
+])
+def test_readable_version_is_the_definition(x_shape, filters, kernel, stride, padding):
+    x, weight = random(x_shape, np.float64), random((filters, x_shape[1], kernel, kernel), np.float64, seed=1)
+    bias = random(filters, np.float64, seed=2)
+    np.testing.assert_allclose(conv2d_forward_naive(x, weight, bias, stride, padding),
+                               conv2d_by_the_definition(x, weight, bias, stride, padding), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("x_shape, kernel, stride, padding", [((2, 3, 7, 6), 3, 2, 1), ((1, 2, 5, 5), 2, 1, 0)])
+def test_readable_col2im_is_the_adjoint_of_im2col(x_shape, kernel, stride, padding):
+    """<im2col(x), c> == <x, col2im(c)>: what makes col2im(W.T @ grad_y) the input gradient."""
+    x = random(x_shape, np.float64)
+    cols = im2col_naive(x, kernel, stride, padding)
+    c = random(cols.shape, np.float64, seed=1)
+    np.testing.assert_allclose(np.vdot(cols, c), np.vdot(x, col2im_naive(c, x.shape, kernel, stride, padding)),
+                               rtol=1e-12)
+
+
+@SETTINGS
+@given(geometry=conv_geometries(), filters=st.integers(1, 4), dtype=dtypes)
+def test_layer_matches_the_readable_version(geometry, filters, dtype):
+    shape, kernel, stride, padding = geometry
+    layer = Conv2D(shape[1], filters, kernel, stride=stride, padding=padding, rng=np.random.default_rng(0))
+    layer.params["bias"] = random(filters, seed=3)
+    weight, bias = layer.params["weight"].astype(dtype), layer.params["bias"].astype(dtype)
+    x = random(shape, dtype, seed=1)
+    y = layer.forward(x)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, conv2d_forward_naive(x, weight, bias, stride, padding), **tolerance(dtype))
+
+    grad_y = random(y.shape, dtype, seed=2)
+    grad_x = layer.backward(grad_y)
+    expected_x, expected_weight, expected_bias = conv2d_backward_naive(x, weight, grad_y, stride, padding)
+    np.testing.assert_allclose(grad_x, expected_x, **tolerance(dtype))
+    np.testing.assert_allclose(layer.grads["weight"], expected_weight, **tolerance(np.float32))
+    np.testing.assert_allclose(layer.grads["bias"], expected_bias, **tolerance(np.float32))
 
 
 @pytest.mark.parametrize("x_shape, out_channels, kernel, stride, padding, expected", [
@@ -101,12 +158,14 @@ def test_backward_overwrites_grads_instead_of_accumulating():
 
 def test_backward_without_input_gradient():
     layer = make()
+    assert layer.need_input_grad
     x, grad_y = random((2, 2, 5, 5)), random((2, 3, 3, 3), seed=1)
     layer.forward(x)
     layer.backward(grad_y)
     full = {key: value.copy() for key, value in layer.grads.items()}
+    layer.need_input_grad = False
     layer.forward(x)
-    assert layer.backward(grad_y, need_input_grad=False) is None
+    assert layer.backward(grad_y) is None
     for key in full:
         np.testing.assert_array_equal(layer.grads[key], full[key])
 
@@ -149,6 +208,14 @@ def test_rejects_wrong_number_of_channels():
 def test_rejects_input_that_is_not_4d_array(x):
     with pytest.raises(ValueError, match="expects a 4-D array"):
         make(2).forward(x)
+
+
+def test_check_input_shape():
+    layer = make(2)
+    layer.check_input_shape((2, 5, 7))
+    for wrong in [(3, 5, 7), (2, 5), (2, 1, 5, 7)]:
+        with pytest.raises(ValueError, match="Conv2D.*expects samples of shape \\(2, H, W\\)"):
+            layer.check_input_shape(wrong)
 
 
 def test_rejects_input_smaller_than_the_kernel():

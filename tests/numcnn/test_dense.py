@@ -1,10 +1,12 @@
-"""Dense: y = x @ weight.T + bias, shapes, dtypes, gradient bookkeeping, checks, config."""
+"""Dense: y = x @ weight.T + bias, the layer against the readable version, shapes, dtypes, gradient
+bookkeeping, skipping the input gradient, checks, config."""
 import json
 
 import numpy as np
 import pytest
 
 from numcnn.layers import Dense
+from numcnn.layers.dense import dense_backward_naive, dense_forward_naive
 
 
 def make(in_features=4, out_features=3):
@@ -25,6 +27,23 @@ def test_computes_x_weight_transposed_plus_bias():
     y = layer.forward(x)
     assert y.shape == (5, 3) and layer.output_shape((4,)) == (3,)
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("batch", [1, 5, 500])  # 500 rows are enough work to be split over the threads
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_matches_the_readable_version(batch, dtype):
+    layer = Dense(256, 64, rng=np.random.default_rng(0))
+    layer.params["bias"] = random(64, seed=3)
+    weight, bias = layer.params["weight"].astype(dtype), layer.params["bias"].astype(dtype)
+    x, grad_y = random((batch, 256), dtype), random((batch, 64), dtype, seed=1)
+    tolerance = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.forward(x), dense_forward_naive(x, weight, bias), **tolerance)
+    grad_x = layer.backward(grad_y)
+    expected_x, expected_weight, expected_bias = dense_backward_naive(x, weight, grad_y)
+    np.testing.assert_allclose(grad_x, expected_x, **tolerance)
+    # float32, as the params; sums of up to 500 terms of size ~1 round to ~1e-5 in float32
+    np.testing.assert_allclose(layer.grads["weight"], expected_weight, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(layer.grads["bias"], expected_bias, rtol=1e-5, atol=1e-4)
 
 
 def test_initialization():
@@ -58,6 +77,19 @@ def test_backward_fills_grads_and_never_changes_weights():
         np.testing.assert_array_equal(value, before[key])
 
 
+def test_backward_without_input_gradient():
+    layer = make()
+    x, grad_y = random((5, 4)), random((5, 3), seed=1)
+    layer.forward(x)
+    layer.backward(grad_y)
+    full = {key: value.copy() for key, value in layer.grads.items()}
+    layer.need_input_grad = False
+    layer.forward(x)
+    assert layer.backward(grad_y) is None
+    for key in full:
+        np.testing.assert_array_equal(layer.grads[key], full[key])
+
+
 def test_batch_of_one():
     layer = make()
     y = layer.forward(random((1, 4)))
@@ -77,6 +109,13 @@ def test_rejects_bad_arguments(kwargs, name):
 def test_rejects_wrong_number_of_features():
     with pytest.raises(ValueError, match="expects 4 input channels.*got shape \\(2, 5\\)"):
         make(4).forward(random((2, 5)))
+
+
+def test_check_input_shape():
+    make(4).check_input_shape((4,))
+    for wrong in [(5,), (4, 1), (1, 2, 2)]:
+        with pytest.raises(ValueError, match="Dense.*expects samples of 4 input features"):
+            make(4).check_input_shape(wrong)
 
 
 def test_rejects_unflattened_input():

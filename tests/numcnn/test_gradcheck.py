@@ -147,6 +147,15 @@ def test_leaves_the_callers_layer_untouched():
     assert x.dtype == np.float32
 
 
+def test_checks_the_input_gradient_of_a_layer_told_to_skip_it():
+    layer = Dense(4, 3, rng=np.random.default_rng(0))
+    layer.need_input_grad = False  # as Sequential.backward(..., need_input_grad=False) does during a call
+    report = check_layer(layer, images((2, 4)))
+    assert set(report.errors) == {"input", "weight", "bias"}
+    report.assert_ok()
+    assert layer.need_input_grad is False
+
+
 def test_dropout_check_does_not_advance_the_callers_generator():
     rng = np.random.default_rng(0)
     state = rng.bit_generator.state

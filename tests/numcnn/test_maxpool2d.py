@@ -1,14 +1,35 @@
-"""MaxPool2D: floor-mode shapes, window maxima, gradient routing (ties, overlaps), checks, config."""
+"""MaxPool2D: the layer against the readable version, floor-mode shapes, window maxima, gradient routing
+(ties, overlaps), checks, config."""
 import json
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from numcnn.layers import MaxPool2D
+from numcnn.layers.maxpool2d import maxpool2d_backward_naive, maxpool2d_forward_naive
+from tests.numcnn.kernels.test_kernels import SETTINGS, dtypes, pool_geometries, tolerance
 
 
 def random(shape, dtype=np.float32, seed=0):
     return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+@SETTINGS
+@given(geometry=pool_geometries(), dtype=dtypes, ties=st.booleans())
+def test_layer_matches_the_readable_version(geometry, dtype, ties):
+    shape, kernel, stride = geometry
+    layer = MaxPool2D(kernel, stride)
+    x = random(shape, dtype)
+    if ties:  # few distinct values, so most windows hold several maxima: the first one wins
+        x = np.round(x).astype(dtype)
+    y = layer.forward(x)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, maxpool2d_forward_naive(x, kernel, stride))
+    grad_y = random(y.shape, dtype, seed=1)
+    np.testing.assert_allclose(layer.backward(grad_y), maxpool2d_backward_naive(x, grad_y, kernel, stride),
+                               **tolerance(dtype))
 
 
 @pytest.mark.parametrize("x_shape, kernel, stride, expected", [
@@ -105,6 +126,12 @@ def test_rejects_bad_arguments(kwargs, name):
 def test_rejects_input_that_is_not_4d_array(x):
     with pytest.raises(ValueError, match="expects a 4-D array"):
         MaxPool2D(2).forward(x)
+
+
+def test_check_input_shape():
+    MaxPool2D(2).check_input_shape((3, 4, 4))
+    with pytest.raises(ValueError, match="MaxPool2D.*expects samples of shape \\(C, H, W\\), got \\(16,\\)"):
+        MaxPool2D(2).check_input_shape((16,))
 
 
 def test_rejects_input_smaller_than_the_window():

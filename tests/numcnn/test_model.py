@@ -1,8 +1,10 @@
-"""Sequential: forward shapes, prediction helpers, and input checks."""
+"""Sequential: forward shapes, backward and the first layer's skipped input gradient, prediction helpers, and
+input checks."""
 import numpy as np
 import pytest
 
 import numcnn
+from numcnn.layers import Conv2D, Dense, Dropout, Flatten, Normalize, ReLU
 
 
 def test_keras_example_shapes_and_probabilities():
@@ -42,7 +44,8 @@ def test_zoo_is_reproducible_and_rejects_unknown_names():
         numcnn.zoo.build("keras-example", seed=2)
     np.testing.assert_array_equal(a.layers[1].params["weight"], b.layers[1].params["weight"])
     assert not np.array_equal(a.layers[1].params["weight"], c.layers[1].params["weight"])
-    with pytest.raises(ValueError, match="unknown architecture 'lenet'; choose one of default, keras-example, seed, small"):
+    with pytest.raises(ValueError, match="unknown architecture 'lenet'; "
+                                         "choose one of default, keras-example, seed, small"):
         numcnn.zoo.build("lenet")
 
 
@@ -56,6 +59,58 @@ def test_backward_without_input_gradient_gives_the_same_parameter_gradients():
     assert model.backward(grad, need_input_grad=False) is None
     for name, layer, key in model.parameters():
         np.testing.assert_allclose(layer.grads[key], full[name], rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def record_backward_calls(layer):
+    """Wrap ``layer.backward`` to record (need_input_grad, whether it returned grad_x) at every call."""
+    calls, backward = [], layer.backward
+
+    def recording_backward(grad_y):
+        grad_x = backward(grad_y)
+        calls.append((layer.need_input_grad, grad_x is not None))
+        return grad_x
+
+    layer.backward = recording_backward
+    return calls
+
+
+@pytest.mark.parametrize("make_layers, first_trainable", [
+    (lambda rng: [Normalize(0.5, 0.25), Conv2D(1, 2, 3, rng=rng), ReLU(), Flatten(),
+                  Dense(2 * 26 * 26, 10, rng=rng)], 1),
+    (lambda rng: [Flatten(), Dropout(0.5), Dense(28 * 28, 8, rng=rng), ReLU(), Dense(8, 10, rng=rng)], 2),
+], ids=["conv-first", "dense-first"])
+def test_the_first_layer_with_weights_skips_its_input_gradient(make_layers, first_trainable):
+    """The contract: Sequential.backward(..., need_input_grad=False) stops at the first layer with weights and
+    sets its need_input_grad to False for the call; it skips grad_x, and its weight gradients are unchanged."""
+    model = numcnn.Sequential(make_layers(np.random.default_rng(0)))
+    calls = [record_backward_calls(layer) for layer in model.layers]
+    x, grad = images(3), np.random.default_rng(1).standard_normal((3, 10)).astype(np.float32)
+
+    model.forward(x)
+    assert model.backward(grad).shape == x.shape
+    full = {name: layer.grads[key].copy() for name, layer, key in model.parameters()}
+    assert all(layer_calls == [(True, True)] for layer_calls in calls)
+
+    model.forward(x)
+    assert model.backward(grad, need_input_grad=False) is None
+    for index, layer_calls in enumerate(calls):
+        if index < first_trainable:  # nothing to learn below the first layer with weights: not even called
+            assert layer_calls == [(True, True)]
+        elif index == first_trainable:
+            assert layer_calls[-1] == (False, False)
+        else:
+            assert layer_calls[-1] == (True, True)
+    for name, layer, key in model.parameters():
+        np.testing.assert_array_equal(layer.grads[key], full[name], err_msg=name)
+    assert all(layer.need_input_grad for layer in model.layers)  # set for that call only
+
+
+def test_backward_with_input_gradient_overrides_and_keeps_a_layers_own_setting():
+    model = numcnn.zoo.build("keras-example", seed=0)
+    model.layers[0].need_input_grad = False
+    x = images(2)
+    assert model.backward(np.ones_like(model.forward(x)) / 20).shape == x.shape
+    assert model.layers[0].need_input_grad is False
 
 
 def test_dropout_only_in_training_and_reproducible_from_the_seed():
@@ -92,10 +147,12 @@ def test_construction_checks_the_architecture():
         numcnn.Sequential([])
     with pytest.raises(TypeError, match="non-empty list of numcnn layers"):
         numcnn.Sequential([numcnn.ReLU(), "Dense"])
-    with pytest.raises(ValueError, match="layer 2 Conv2D.*expects 8 input features/channels.*shape \\(4, 26, 26\\)"):
+    with pytest.raises(ValueError, match="layer 2 Conv2D.*expects samples of shape \\(8, H, W\\).*got \\(4, 26, 26\\)"):
         numcnn.Sequential([numcnn.Conv2D(1, 4, 3), numcnn.ReLU(), numcnn.Conv2D(8, 8, 3)])
-    with pytest.raises(ValueError, match="layer 1 Dense.*expects 100 input"):
+    with pytest.raises(ValueError, match="layer 1 Dense.*expects samples of 100 input features, got shape \\(784,\\)"):
         numcnn.Sequential([numcnn.Flatten(), numcnn.Dense(100, 10)])
+    with pytest.raises(ValueError, match="layer 0 Conv2D.*expects samples of shape \\(1, H, W\\)"):
+        numcnn.Sequential([numcnn.Conv2D(1, 4, 3)], input_shape=(784,))
     with pytest.raises(ValueError, match="layer 0 MaxPool2D.*empty shape"):
         numcnn.Sequential([numcnn.MaxPool2D(2)], input_shape=(1, 1, 5))
 

@@ -1,8 +1,23 @@
-"""ReLU: values, the gradient mask (including the kink at 0), dtypes, any shape."""
+"""ReLU: the layer against the readable version, values, the gradient mask (including the kink at 0), dtypes,
+any shape."""
 import numpy as np
 import pytest
 
 from numcnn.layers import ReLU
+from numcnn.layers.relu import relu_backward_naive, relu_forward_naive
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 5, 6), (0, 3), (65536 + 7,)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_matches_the_readable_version(shape, dtype):
+    layer = ReLU()
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    x.reshape(-1)[::5] = 0  # the kink: no gradient passes at exactly 0
+    y = layer.forward(x)
+    assert y.dtype == dtype and y.shape == x.shape
+    np.testing.assert_array_equal(y, relu_forward_naive(x))
+    grad_y = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+    np.testing.assert_array_equal(layer.backward(grad_y), relu_backward_naive(grad_y, relu_forward_naive(x)))
 
 
 def test_values_and_gradient_mask():

@@ -1,7 +1,9 @@
-"""Every Numba kernel in numcnn/kernels/ against its NumPy reference (numcnn/kernels/naive.py), in float32
-and float64, and the layers built on them against the naive convolution and pooling."""
+"""Every Numba kernel in numcnn/kernels/ against its readable NumPy version, in float32 and float64.
+
+The readable versions live in the layer files (``im2col_naive`` in numcnn/layers/conv2d.py, ...); the layers
+themselves are checked against them in the layers' own tests (tests/numcnn/test_conv2d.py, ...).
+"""
 import importlib
-import math
 import pkgutil
 
 import numpy as np
@@ -10,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numcnn.kernels
-from numcnn.kernels import conv2d, maxpool2d, naive, relu
-from numcnn.layers import Conv2D, MaxPool2D, ReLU
+from numcnn.kernels import conv2d, maxpool2d, relu
+from numcnn.layers.conv2d import col2im_naive, im2col_naive
+from numcnn.layers.maxpool2d import maxpool2d_backward_naive, maxpool2d_forward_naive
+from numcnn.layers.relu import relu_backward_naive, relu_forward_naive
 
 DTYPES = [np.float32, np.float64]
 dtypes = st.sampled_from(DTYPES)
@@ -63,7 +67,7 @@ def test_every_kernel_has_a_test_here():
             if hasattr(value, "py_func") and value.py_func.__module__ == module.__name__:
                 found.add(f"{module_info.name}.{name}")
     untested = sorted(found - TESTED_KERNELS)
-    assert not untested, f"kernels without a test against a NumPy reference in tests/numcnn/kernels/test_kernels.py: {untested}"
+    assert not untested, f"kernels without a test against their NumPy version in {__file__}: {untested}"
     assert found >= TESTED_KERNELS, f"tested kernels that no longer exist: {sorted(TESTED_KERNELS - found)}"
 
 
@@ -78,15 +82,6 @@ def im2col(x, kernel, stride, padding, extra_rows=0):
     return cols
 
 
-def col2im_reference(cols, shape, kernel, stride, padding):
-    """The adjoint of ``naive.im2col``: every entry of ``cols`` is added onto the pixel it was copied from."""
-    pixel_ids = np.arange(1, math.prod(shape) + 1).reshape(shape)  # 0 marks the zero padding
-    source = naive.im2col(pixel_ids, kernel, stride, padding)  # (N, C*k*k, P): the pixel each entry copies
-    grad = np.zeros(math.prod(shape) + 1, dtype=cols.dtype)
-    np.add.at(grad, source, cols)
-    return grad[1:].reshape(shape)
-
-
 @SETTINGS
 @given(geometry=conv_geometries(), dtype=dtypes)
 def test_im2col(geometry, dtype):
@@ -94,14 +89,14 @@ def test_im2col(geometry, dtype):
     x = random(shape, dtype)
     cols = im2col(x, kernel, stride, padding)
     assert cols.dtype == dtype
-    np.testing.assert_array_equal(cols, naive.im2col(x, kernel, stride, padding))
+    np.testing.assert_array_equal(cols, im2col_naive(x, kernel, stride, padding))
 
 
 def test_im2col_leaves_extra_rows_alone():
     """Conv2D keeps a row of ones below the unrolled rows (the bias trick); im2col must not touch it."""
     x = random((2, 3, 6, 5), np.float32)
     cols = im2col(x, 3, 1, 1, extra_rows=1)
-    np.testing.assert_array_equal(cols[:, :-1], naive.im2col(x, 3, 1, 1))
+    np.testing.assert_array_equal(cols[:, :-1], im2col_naive(x, 3, 1, 1))
     assert np.isnan(cols[:, -1]).all()
 
 
@@ -109,10 +104,10 @@ def test_im2col_leaves_extra_rows_alone():
 @given(geometry=conv_geometries(), dtype=dtypes)
 def test_col2im(geometry, dtype):
     shape, kernel, stride, padding = geometry
-    cols = random(naive.im2col(np.zeros(shape), kernel, stride, padding).shape, dtype, seed=1)
+    cols = random(im2col_naive(np.zeros(shape), kernel, stride, padding).shape, dtype, seed=1)
     x_grad = np.full(shape, np.nan, dtype=dtype)  # must be overwritten, not accumulated into
     conv2d.col2im(cols, kernel, kernel, stride, padding, x_grad)
-    np.testing.assert_allclose(x_grad, col2im_reference(cols, shape, kernel, stride, padding), **tolerance(dtype))
+    np.testing.assert_allclose(x_grad, col2im_naive(cols, shape, kernel, stride, padding), **tolerance(dtype))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -125,26 +120,6 @@ def test_col2im_is_the_adjoint_of_im2col(dtype):
     x_grad = np.empty(shape, dtype=dtype)
     conv2d.col2im(c, kernel, kernel, stride, padding, x_grad)
     np.testing.assert_allclose(np.vdot(cols, c), np.vdot(x, x_grad), rtol=1e-4 if dtype == np.float32 else 1e-12)
-
-
-@SETTINGS
-@given(geometry=conv_geometries(), filters=st.integers(1, 4), dtype=dtypes)
-def test_conv2d_layer_matches_naive(geometry, filters, dtype):
-    shape, kernel, stride, padding = geometry
-    layer = Conv2D(shape[1], filters, kernel, stride=stride, padding=padding, rng=np.random.default_rng(0))
-    layer.params["bias"] = random(filters, np.float32, seed=3)
-    weight, bias = layer.params["weight"].astype(dtype), layer.params["bias"].astype(dtype)
-    x = random(shape, dtype, seed=1)
-    y = layer.forward(x)
-    assert y.dtype == dtype
-    np.testing.assert_allclose(y, naive.conv2d_forward(x, weight, bias, stride, padding), **tolerance(dtype))
-
-    grad_y = random(y.shape, dtype, seed=2)
-    grad_x = layer.backward(grad_y)
-    expected_x, expected_weight, expected_bias = naive.conv2d_backward(x, weight, grad_y, stride, padding)
-    np.testing.assert_allclose(grad_x, expected_x, **tolerance(dtype))
-    np.testing.assert_allclose(layer.grads["weight"], expected_weight, **tolerance(np.float32))
-    np.testing.assert_allclose(layer.grads["bias"], expected_bias, **tolerance(np.float32))
 
 
 # --- maxpool2d ----------------------------------------------------------------------------------------
@@ -165,7 +140,7 @@ def test_maxpool2d_forward(geometry, dtype, ties):
     if ties:  # few distinct values, so most windows hold several maxima
         x = np.round(x).astype(dtype)
     y = maxpool_forward(x, kernel, stride)
-    np.testing.assert_array_equal(y, naive.maxpool2d_forward(x, kernel, stride))
+    np.testing.assert_array_equal(y, maxpool2d_forward_naive(x, kernel, stride))
 
 
 @SETTINGS
@@ -179,21 +154,7 @@ def test_maxpool2d_backward(geometry, dtype, ties):
     grad_y = random(y.shape, dtype, seed=1)
     grad_x = np.full(shape, np.nan, dtype=dtype)
     maxpool2d.maxpool2d_backward(x, y, grad_y, kernel, stride, grad_x)
-    np.testing.assert_allclose(grad_x, naive.maxpool2d_backward(x, grad_y, kernel, stride), **tolerance(dtype))
-
-
-@SETTINGS
-@given(geometry=pool_geometries(), dtype=dtypes)
-def test_maxpool2d_layer_matches_naive(geometry, dtype):
-    shape, kernel, stride = geometry
-    layer = MaxPool2D(kernel, stride)
-    x = random(shape, dtype)
-    y = layer.forward(x)
-    assert y.dtype == dtype
-    np.testing.assert_array_equal(y, naive.maxpool2d_forward(x, kernel, stride))
-    grad_y = random(y.shape, dtype, seed=1)
-    np.testing.assert_allclose(layer.backward(grad_y), naive.maxpool2d_backward(x, grad_y, kernel, stride),
-                               **tolerance(dtype))
+    np.testing.assert_allclose(grad_x, maxpool2d_backward_naive(x, grad_y, kernel, stride), **tolerance(dtype))
 
 
 # --- relu ---------------------------------------------------------------------------------------------
@@ -208,22 +169,11 @@ def test_relu_forward_and_backward(size, dtype):
     x[::5] = 0  # the kink: no gradient passes at exactly 0
     y = np.full(size, np.nan, dtype=dtype)
     relu.relu_forward(x, y)
-    np.testing.assert_array_equal(y, naive.relu_forward(x))
+    np.testing.assert_array_equal(y, relu_forward_naive(x))
     grad_y = random(size, dtype, seed=1)
     grad_x = np.full(size, np.nan, dtype=dtype)
     relu.relu_backward(grad_y, y, grad_x)
-    np.testing.assert_array_equal(grad_x, naive.relu_backward(grad_y, y))
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_relu_layer_matches_naive(dtype):
-    layer = ReLU()
-    x = random((3, 4, 5, 6), dtype)
-    y = layer.forward(x)
-    assert y.dtype == dtype and y.shape == x.shape
-    np.testing.assert_array_equal(y, naive.relu_forward(x))
-    grad_y = random(x.shape, dtype, seed=1)
-    np.testing.assert_array_equal(layer.backward(grad_y), naive.relu_backward(grad_y, naive.relu_forward(x)))
+    np.testing.assert_array_equal(grad_x, relu_backward_naive(grad_y, y))
 
 
 # --- NaN: a diverged training run must stay visibly NaN, as with the references and PyTorch ------------
@@ -233,13 +183,13 @@ def test_relu_keeps_nan():
     x = np.array([np.nan, -1.0, 2.0], dtype=np.float32)
     y = np.empty_like(x)
     relu.relu_forward(x, y)
-    np.testing.assert_array_equal(y, naive.relu_forward(x))
+    np.testing.assert_array_equal(y, relu_forward_naive(x))
 
 
 def test_maxpool2d_keeps_nan():
     x = np.array([1.0, np.nan, 0.0, 0.0], dtype=np.float32).reshape(1, 1, 2, 2)
     y = maxpool_forward(x, 2, 2)
-    np.testing.assert_array_equal(y, naive.maxpool2d_forward(x, 2, 2))
+    np.testing.assert_array_equal(y, maxpool2d_forward_naive(x, 2, 2))
 
 
 @pytest.mark.parametrize("a, b", [(1.0, 2.0), (2.0, 1.0), (np.nan, 1.0), (1.0, np.nan), (-0.5, -0.5)])
