@@ -23,8 +23,8 @@ Run ``python -m numcnn.gradcheck`` for a report on every layer and the loss.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

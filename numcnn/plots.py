@@ -7,7 +7,7 @@ Every figure is written to a temporary file in the target directory and renamed 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import cv2
 
@@ -68,7 +69,7 @@ def probability(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a value between 0 and 1, e.g. 0.6")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a value between 0 and 1, e.g. 0.6") from None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text} is outside 0..1; give a value between 0 and 1, e.g. 0.6")
     return value

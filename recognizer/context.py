@@ -19,8 +19,8 @@ and some of them (the B, the K, the h, the e) the network calls "not a digit". S
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 import numpy as np
 

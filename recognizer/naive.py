@@ -26,10 +26,8 @@ import numpy as np
 
 from recognizer.normalize import normalize_digit, quantile
 from recognizer.preprocess import ink_margin
-from recognizer.ruled_lines import (LINE_CELL, MAX_LINE_THICKNESS, ink_over_line, spanning_lines,
-                                   tilted_line_kernels)
-from recognizer.segment import (MAX_WIDTH_RATIO, MERGE_MAX_HEIGHT, MERGE_X_OVERLAP, MERGE_Y_GAP, Blob, digit_ink,
-                                outline)
+from recognizer.ruled_lines import LINE_CELL, MAX_LINE_THICKNESS, ink_over_line, spanning_lines, tilted_line_kernels
+from recognizer.segment import MAX_WIDTH_RATIO, MERGE_MAX_HEIGHT, MERGE_X_OVERLAP, MERGE_Y_GAP, Blob, digit_ink, outline
 
 # --- blobs (segment) ------------------------------------------------------------------------------------------
 

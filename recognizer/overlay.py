@@ -7,7 +7,7 @@ readings never take more than a third of the image, so a photo of a whole page o
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np

@@ -88,7 +88,7 @@ class Recognizer:
         self.working_size = int(working_size)
 
     @classmethod
-    def from_file(cls, model_path: str | os.PathLike | None = None, **options) -> "Recognizer":
+    def from_file(cls, model_path: str | os.PathLike | None = None, **options) -> Recognizer:
         """Load a model saved by numcnn (default: the shipped one, ``recognizer/models/mnist_cnn/model.npz``)."""
         path = Path(model_path) if model_path is not None else DEFAULT_MODEL
         if not path.is_file():

@@ -11,7 +11,8 @@ NumPy's cost per call is more than these loops take.
 from __future__ import annotations
 
 import math
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 ROW_OVERLAP = 0.5  # fraction of the smaller height two digits of one row share vertically
 MAX_TILT = math.tan(math.radians(30))  # rows tilted more than 30 degrees are not looked for

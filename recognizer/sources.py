@@ -22,10 +22,11 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import cv2
 import numpy as np
@@ -56,7 +57,7 @@ class Frame:
     name: str
 
 
-def open_source(spec: str, capture_factory: CaptureFactory = cv2.VideoCapture) -> "FrameSource":
+def open_source(spec: str, capture_factory: CaptureFactory = cv2.VideoCapture) -> FrameSource:
     """Open what ``--source`` names: a camera index ("0"), a stream URL, a folder, an image or a video."""
     spec = str(spec).strip()
     if not spec:
@@ -93,7 +94,7 @@ class FrameSource:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "FrameSource":
+    def __enter__(self) -> FrameSource:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -110,7 +111,7 @@ class ImageSource(FrameSource):
         self.label = label
 
     @classmethod
-    def from_directory(cls, folder: Path) -> "ImageSource":
+    def from_directory(cls, folder: Path) -> ImageSource:
         """All images in ``folder`` (not its subfolders), in natural order: 2.png before 10.png."""
         paths = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
         if not paths:

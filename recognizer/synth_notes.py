@@ -30,9 +30,9 @@ ones, to go with ``synth.score_lines``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import matplotlib

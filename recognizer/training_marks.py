@@ -27,8 +27,8 @@ import functools
 import importlib
 import importlib.resources
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -115,7 +115,7 @@ def _truetype(font: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font_path(font), size)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cap_height_per_unit(font: str | int) -> float:
     """Cap height ("H") in pixels per unit of font size (TTF: per pixel of size; Hershey: per unit scale)."""
     if isinstance(font, str):

@@ -30,8 +30,9 @@ network has never seen these digits. It measures
   alternating call by call (the machine's pace drifts over minutes, so runs minutes apart compare badly).
 
 ``--squared`` writes every page on squared paper. ``--blur``, ``--rotate`` and ``--frame-size`` change the camera
-for the accuracy and phantom counts (not the latency): a Gaussian blur of that many pixels (out of focus), the whole frame turned by that many degrees
-(a sheet held askew) and the frame resized to WxH (a cheaper camera, or a sheet farther away).
+for the accuracy and phantom counts (not the latency): a Gaussian blur of that many pixels (out of focus), the whole
+frame turned by that many degrees (a sheet held askew) and the frame resized to WxH (a cheaper camera, or a sheet
+farther away).
 ``--light-on-dark`` inverts every frame's tones last: light writing on a dark ground, like chalk on a blackboard
 (the blank pages too, so the phantom count is of dark pages). ``--big`` writes one digit per page instead of
 rows, 35-70% of the frame tall, in a broad pen: a sheet held close to the camera (the blank pages are as usual).
@@ -63,9 +64,9 @@ import argparse
 import platform
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -359,7 +360,7 @@ def time_stages(recognizer: Recognizer, scenes: list[synth.Scene], repeats: int)
     for scene in scenes:
         for _ in range(repeats):
             gray, _ = timed("frame to working-size gray",
-                            lambda: to_working_size(to_gray(scene.image), recognizer.working_size))
+                            lambda scene=scene: to_working_size(to_gray(scene.image), recognizer.working_size))
             mask, darkness = timed("ink mask (light, threshold, ruled lines)", ink_mask, gray)
             blobs = timed("digit blobs", find_digit_blobs, mask, darkness, gray)
             digits = timed("normalize each digit", recognizer._normalize, mask, darkness, blobs)

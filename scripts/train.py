@@ -35,8 +35,18 @@ from numcnn import plots, zoo
 from numcnn.augment import AffineRanges
 from numcnn.data import DataError, load_mnist
 from numcnn.io import atomic_write, load_arrays
-from numcnn.training import (TrainingDiverged, TrainingInterrupted, TrainState, confusion_matrix, constant_lr,
-                             evaluate, fit, load_checkpoint, one_cycle_lr, split_validation)
+from numcnn.training import (
+    TrainingDiverged,
+    TrainingInterrupted,
+    TrainState,
+    confusion_matrix,
+    constant_lr,
+    evaluate,
+    fit,
+    load_checkpoint,
+    one_cycle_lr,
+    split_validation,
+)
 
 # How each network trains unless told otherwise. "default" is this project's recipe: Adam with a one-cycle
 # schedule (warm-up to max lr, cosine decay) and random affine augmentation (numcnn.augment's default ranges).

@@ -32,8 +32,15 @@ from numcnn import plots, zoo
 from numcnn.augment import AffineRanges
 from numcnn.data import DataError, load_mnist
 from numcnn.io import atomic_write
-from numcnn.training import (TrainingDiverged, TrainingInterrupted, confusion_matrix, evaluate, fit, one_cycle_lr,
-                             split_validation)
+from numcnn.training import (
+    TrainingDiverged,
+    TrainingInterrupted,
+    confusion_matrix,
+    evaluate,
+    fit,
+    one_cycle_lr,
+    split_validation,
+)
 from recognizer.training_data import NOT_A_DIGIT, cached_dataset
 
 CLASSES = 11            # the digits 0-9 and NOT_A_DIGIT

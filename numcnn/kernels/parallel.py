@@ -18,8 +18,9 @@ import ctypes
 import glob
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numba
 import numpy as np

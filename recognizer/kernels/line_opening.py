@@ -27,7 +27,7 @@ import numpy as np
 from numcnn.kernels.jit import kernel
 from recognizer.kernels.lines import LINE_CELL
 
-LONGEST_RUN = 255          # runs are counted in bytes: no kernel may be longer (a frame 4,000 pixels high would need it)
+LONGEST_RUN = 255  # runs are counted in bytes: no kernel may be longer (a frame 4,000 pixels high would need it)
 
 
 @kernel

@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 import numcnn
-from numcnn.gradcheck import (GradcheckReport, check_layer, check_loss, check_model, numerical_gradient,
-                              relative_error)
+from numcnn.gradcheck import GradcheckReport, check_layer, check_loss, check_model, numerical_gradient, relative_error
 from numcnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, Normalize, ReLU
 
 

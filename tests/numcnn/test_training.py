@@ -13,8 +13,18 @@ import pytest
 import numcnn
 from numcnn.augment import AffineRanges
 from numcnn.io import load_arrays
-from numcnn.training import (TrainingDiverged, TrainingInterrupted, confusion_matrix, constant_lr, evaluate, fit,
-                             load_checkpoint, one_cycle_lr, split_validation, to_model_input)
+from numcnn.training import (
+    TrainingDiverged,
+    TrainingInterrupted,
+    confusion_matrix,
+    constant_lr,
+    evaluate,
+    fit,
+    load_checkpoint,
+    one_cycle_lr,
+    split_validation,
+    to_model_input,
+)
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "recognizer" / "models" / "mnist_cnn" / "model.npz"
 

@@ -6,9 +6,9 @@ is a "digit" whose grey level says which one. `FakeScreen` stands in for OpenCV'
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import cv2
 import numpy as np

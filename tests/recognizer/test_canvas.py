@@ -14,7 +14,6 @@ from recognizer.canvas import DrawingPad, Prediction, ViewOptions, bar_chart, ha
 from recognizer.normalize import normalize_digit
 from recognizer.overlay import GREEN, RED, YELLOW
 from recognizer.recognizer import CLASSES, NOT_A_DIGIT
-
 from tests.recognizer.fakes import fixed_output_model
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "recognizer" / "models" / "mnist_cnn" / "model.npz"

@@ -20,7 +20,14 @@ from recognizer.cli import main
 from recognizer.outputs import frame_record
 from recognizer.overlay import GREEN, RED
 from recognizer.recognizer import CLASSES, NOT_A_DIGIT, Digit
-from tests.recognizer.fakes import SQUARE, FakeScreen, SquareReader, draw_squares, flicker_every_third_frame, write_video
+from tests.recognizer.fakes import (
+    SQUARE,
+    FakeScreen,
+    SquareReader,
+    draw_squares,
+    flicker_every_third_frame,
+    write_video,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = REPO / "recognizer" / "models" / "mnist_cnn" / "model.npz"

@@ -14,7 +14,6 @@ from recognizer import live
 from recognizer.live import FpsMeter, Session, render, run_headless, run_window, wait_ms
 from recognizer.sources import Frame, ImageSource
 from recognizer.tracker import Tracker
-
 from tests.recognizer.fakes import SQUARE, FakeScreen, SquareReader, draw_squares, flicker_every_third_frame
 
 

@@ -13,8 +13,17 @@ import pytest
 import recognizer.kernels
 from recognizer import naive, ruled_lines, synth
 from recognizer.preprocess import faint_ink, ink_mask, paper_level_and_margin, to_gray, to_working_size
-from recognizer.segment import (MIN_HEIGHT, MIN_HEIGHT_PX, SPECK, blob_tones, edge_step, find_blobs, find_digit_blobs,
-                                fragment_gaps, typical_height)
+from recognizer.segment import (
+    MIN_HEIGHT,
+    MIN_HEIGHT_PX,
+    SPECK,
+    blob_tones,
+    edge_step,
+    find_blobs,
+    find_digit_blobs,
+    fragment_gaps,
+    typical_height,
+)
 
 # Each kernel the API calls, and what checks it against its reference.
 TESTED_KERNELS = {
@@ -63,7 +72,7 @@ def pages(mnist_dir):
         scene = synth.make_scene(rng, images, labels, blank=i % 3 == 2, squared=i % 3 == 1 or i % 6 == 5)
         small, _ = to_working_size(to_gray(scene.image), 640)
         made = []
-        calls = thin_ink_calls(lambda: made.extend(ink_mask(small)))
+        calls = thin_ink_calls(lambda made=made, small=small: made.extend(ink_mask(small)))
         pages.append((*made, calls))
     return pages
 

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from recognizer.overlay import (
-    GREEN, RED, YELLOW, annotate, as_bgr, debug_view, fit_within, side_by_side, status_text,
+    GREEN,
+    RED,
+    YELLOW,
+    annotate,
+    as_bgr,
+    debug_view,
+    fit_within,
+    side_by_side,
+    status_text,
 )
 
 

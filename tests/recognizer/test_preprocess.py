@@ -3,9 +3,18 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.preprocess import (close_gaps, denoise, estimate_background, ink_darkness, ink_mask,
-                                   is_light_on_dark, paper_level_and_margin, threshold_ink, to_gray,
-                                   to_working_size)
+from recognizer.preprocess import (
+    close_gaps,
+    denoise,
+    estimate_background,
+    ink_darkness,
+    ink_mask,
+    is_light_on_dark,
+    paper_level_and_margin,
+    threshold_ink,
+    to_gray,
+    to_working_size,
+)
 
 HEIGHT, WIDTH = 480, 640
 

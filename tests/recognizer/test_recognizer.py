@@ -3,12 +3,11 @@ import cv2
 import numpy as np
 import pytest
 
+import numcnn
+from recognizer import recognizer as recognizer_module
 from recognizer import synth
 from recognizer.normalize import normalize_digit
-from recognizer import recognizer as recognizer_module
 from recognizer.recognizer import CLASSES, DEFAULT_MODEL, NOT_A_DIGIT, Digit, Recognizer, writing_is_small
-
-import numcnn
 from tests.recognizer.fakes import fixed_output_model
 
 pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason=f"no shipped model at {DEFAULT_MODEL}")
@@ -270,7 +269,7 @@ def test_mnist_digits_enlarged_and_normalized_are_still_read(recognizer, mnist):
 def handwritten_page() -> np.ndarray:
     """(480, 640, 3) uint8: "314" and "27" written big in dark ink on white, two rows: five candidate blobs."""
     page = np.full((480, 640, 3), 235, np.uint8)
-    for row, (text, y) in enumerate((("314", 200), ("27", 400))):
+    for text, y in (("314", 200), ("27", 400)):
         for column, char in enumerate(text):
             cv2.putText(page, char, (80 + 150 * column, y), cv2.FONT_HERSHEY_SIMPLEX, 4, (30, 30, 30), 12,
                         cv2.LINE_AA)

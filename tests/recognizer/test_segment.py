@@ -3,8 +3,20 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.segment import (Blob, _median, digit_ink, edge_step, find_blobs, find_digit_blobs, find_digit_boxes,
-                                is_pen_edge, is_plausible_digit, is_rectangle, merge_fragments, on_region_edge)
+from recognizer.segment import (
+    Blob,
+    _median,
+    digit_ink,
+    edge_step,
+    find_blobs,
+    find_digit_blobs,
+    find_digit_boxes,
+    is_pen_edge,
+    is_plausible_digit,
+    is_rectangle,
+    merge_fragments,
+    on_region_edge,
+)
 
 FRAME = (480, 640)
 

@@ -60,7 +60,7 @@ def test_every_form_of_every_letter_draws_ink(char, monkeypatch):
 
 def test_deterministic_per_seed():
     for seed in range(5):
-        make = lambda: sl.stroke_word(np.random.default_rng(seed), 30)  # noqa: E731
+        make = lambda seed=seed: sl.stroke_word(np.random.default_rng(seed), 30)  # noqa: E731
         assert same_mark(make(), make())
     first, second = (sl.stroke_word(np.random.default_rng(seed), 30) for seed in (0, 1))
     assert not same_mark(first, second)

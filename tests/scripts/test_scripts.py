@@ -1,5 +1,5 @@
-"""scripts/train.py, scripts/evaluate.py and scripts/benchmark_recognizer.py end to end, each in its own process as a user
-runs them."""
+"""scripts/train.py, scripts/evaluate.py and scripts/benchmark_recognizer.py end to end, each in its own process as
+a user runs them."""
 from __future__ import annotations
 
 import json
@@ -142,7 +142,8 @@ def digits_read(report: str) -> tuple[int, int]:
 
 def test_benchmark_recognizer_reports_accuracy_phantoms_and_latency_for_a_harder_camera(mnist_dir):
     result = run_script("scripts/benchmark_recognizer.py", "--scenes", "3", "--blank", "1", "--repeats", "1",
-                        "--blur", "1", "--rotate", "5", "--frame-size", "320x240", "--stages", "--data-dir", str(mnist_dir))
+                        "--blur", "1", "--rotate", "5", "--frame-size", "320x240", "--stages",
+                        "--data-dir", str(mnist_dir))
     assert result.returncode == 0, result.stderr
     assert "--frame-size 320x240" in result.stdout and "phantom digits:" in result.stdout
     assert "network, all digits at once:" in result.stdout

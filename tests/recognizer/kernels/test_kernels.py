@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from recognizer import naive, synth
+from recognizer.cuts import split_options
 from recognizer.normalize import DIGIT_BOX, adjust_stroke_width, as_unit_float, crop_to_ink
 from recognizer.preprocess import ink_mask, to_gray, to_working_size
 from recognizer.recognizer import DEFAULT_MODEL, Recognizer
-from recognizer.cuts import split_options
 from recognizer.segment import Blob, digit_images, digit_ink, find_blobs, find_digit_blobs
 
 # Measured with OpenCV 5: at most 0.0035 on 250 scenes (a few ink pixels in a million rounded to the next grey
