@@ -9,7 +9,7 @@ so plain Python threads keep every core busy. One pool of threads for everything
 each call and then fight over the same cores, which made every layer several times slower.
 
 For the same reason numcnn asks OpenBLAS (the BLAS inside NumPy's wheels) to run each matrix product on one
-thread, the first time it uses its threads (``limit_blas_threads``): our threads already split the products
+thread, the first time it runs any work (``limit_blas_threads``): our threads already split the products
 across the cores. Other BLAS libraries are left alone.
 """
 from __future__ import annotations
@@ -34,6 +34,7 @@ to another thread: waking a thread costs tens of microseconds, as long as ~200,0
 _threads = max(1, int(numba.config.NUMBA_NUM_THREADS))  # the cores we may use (honors NUMBA_NUM_THREADS)
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_blas_limited = False
 
 
 def num_threads() -> int:
@@ -70,6 +71,7 @@ def run(work_on: Callable[[slice], Result], parts: list[slice]) -> list[Result]:
     The calling thread does the first part itself. ``work_on`` must only write to the rows of its own part
     (or return its result), so the parts never race. Exceptions are re-raised after every part has stopped.
     """
+    _limit_blas_once()  # with one thread too: else a lone product would spread over cores other work is using
     if len(parts) == 1:
         return [work_on(parts[0])]
     futures = [_get_pool().submit(work_on, part) for part in parts[1:]]
@@ -84,9 +86,15 @@ def _get_pool() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            limit_blas_threads()
             _pool = ThreadPoolExecutor(max_workers=_threads - 1, thread_name_prefix="numcnn")
         return _pool
+
+
+def _limit_blas_once() -> None:
+    global _blas_limited
+    if not _blas_limited:
+        _blas_limited = True
+        limit_blas_threads()
 
 
 def limit_blas_threads() -> bool:
