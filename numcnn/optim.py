@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from numcnn.kernels import adam as adam_kernels
+
 
 class Optimizer:
     """Holds the model and one state array per parameter and slot ("velocity", "m", "v", ...)."""
@@ -97,13 +99,30 @@ class Adam(Optimizer):
 
     def update(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
         m, v = self.state[f"m.{name}"], self.state[f"v.{name}"]
-        m *= self.beta1
-        m += (1 - self.beta1) * grad
-        v *= self.beta2
-        v += (1 - self.beta2) * np.square(grad)
-        bias_correction1 = 1 - self.beta1 ** self.steps
-        bias_correction2 = 1 - self.beta2 ** self.steps
-        if self.weight_decay:
-            param *= 1 - self.lr * self.weight_decay
-        denominator = np.sqrt(v) / np.sqrt(bias_correction2) + self.eps
-        param -= ((self.lr / bias_correction1) * m / denominator).astype(param.dtype, copy=False)
+        arrays = (param, grad, m, v)
+        if not all(a.flags.c_contiguous and a.dtype == param.dtype for a in arrays):  # the kernel needs flat views
+            adam_update_naive(param, grad, m, v, self.steps, self.lr, self.beta1, self.beta2, self.eps,
+                              self.weight_decay)
+            return
+        coefficients = np.array([self.beta1, self.beta2, self.lr / (1 - self.beta1 ** self.steps),
+                                 1 / np.sqrt(1 - self.beta2 ** self.steps), self.eps, 1 - self.lr * self.weight_decay])
+        adam_kernels.adam_update(*(a.reshape(-1) for a in arrays), coefficients)  # adam_update_naive, one pass
+
+
+def adam_update_naive(param: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray, step: int, lr: float,
+                      beta1: float, beta2: float, eps: float, weight_decay: float = 0.0) -> None:
+    """The readable Adam step, in place on param, m, v (same shape); step t counts from 1.
+
+    ``Adam.update`` runs the Numba kernel ``numcnn.kernels.adam.adam_update``, which computes the same numbers in
+    one pass over the arrays instead of one pass per operation.
+    """
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * np.square(grad)
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    if weight_decay:
+        param *= 1 - lr * weight_decay
+    denominator = np.sqrt(v) / np.sqrt(bias_correction2) + eps
+    param -= ((lr / bias_correction1) * m / denominator).astype(param.dtype, copy=False)

@@ -105,3 +105,85 @@ def _max_or_nan(a, b):
 def _is_winner(v, best):
     """Whether input v is the window's max ``best``; when best is NaN, every NaN input qualifies."""
     return (v == best) | (v != v)
+
+
+# --- training: the forward pass records each window's winner, so backward needs no comparisons -------------
+
+
+@kernel
+def maxpool2d_forward_winners(x, kernel, stride, y, winner):
+    """As ``maxpool2d_forward``, and winner[n, c, oh, ow] = i * kernel + j of the window's first max (row-major).
+
+    x: (N, C, H, W); y (output): (N, C, H_out, W_out); winner (output): (N, C, H_out, W_out) uint8, so
+    kernel * kernel <= 256. Ties go to the first input, and the first NaN wins, as in ``np.argmax``.
+    """
+    n_batch, channels = x.shape[0], x.shape[1]
+    out_h, out_w = y.shape[2], y.shape[3]
+    for n in range(n_batch):
+        for c in range(channels):
+            plane, pooled, won = x[n, c], y[n, c], winner[n, c]
+            if kernel == 2 and stride == 2:  # selects instead of loops and branches, as in maxpool2d_forward
+                for oh in range(out_h):
+                    for ow in range(out_w):
+                        a, b = plane[2 * oh, 2 * ow], plane[2 * oh, 2 * ow + 1]
+                        c_, d = plane[2 * oh + 1, 2 * ow], plane[2 * oh + 1, 2 * ow + 1]
+                        take_b, take_d = _beats(b, a), _beats(d, c_)
+                        top, top_at = (b, 1) if take_b else (a, 0)
+                        bottom, bottom_at = (d, 3) if take_d else (c_, 2)
+                        take_bottom = _beats(bottom, top)
+                        pooled[oh, ow] = bottom if take_bottom else top
+                        won[oh, ow] = bottom_at if take_bottom else top_at
+                continue
+            for oh in range(out_h):
+                for ow in range(out_w):
+                    best, best_at = plane[oh * stride, ow * stride], 0
+                    for i in range(kernel):
+                        for j in range(kernel):
+                            v = plane[oh * stride + i, ow * stride + j]
+                            if _beats(v, best):
+                                best, best_at = v, i * kernel + j
+                    pooled[oh, ow] = best
+                    won[oh, ow] = best_at
+
+
+@kernel
+def maxpool2d_backward_winners(winner, grad_y, kernel, stride, grad_x):
+    """grad_x = each window's upstream gradient at its recorded winner, 0 elsewhere (summed where windows overlap).
+
+    winner, grad_y: (N, C, H_out, W_out), winner from ``maxpool2d_forward_winners``; grad_x (output):
+    (N, C, H, W), overwritten. With 2x2 windows and stride 2 each window writes its four pixels (the gradient
+    or 0), which replaces a separate zero-filling pass over grad_x.
+    """
+    height, width = grad_x.shape[2], grad_x.shape[3]
+    out_h, out_w = grad_y.shape[2], grad_y.shape[3]
+    for n in range(grad_x.shape[0]):
+        for c in range(grad_x.shape[1]):
+            won, grad, grad_plane = winner[n, c], grad_y[n, c], grad_x[n, c]
+            if kernel == 2 and stride == 2:
+                for ih in range(2 * out_h, height):  # the row and column no window covers (odd sizes)
+                    for iw in range(width):
+                        grad_plane[ih, iw] = 0
+                for ih in range(2 * out_h):
+                    for iw in range(2 * out_w, width):
+                        grad_plane[ih, iw] = 0
+                for oh in range(out_h):
+                    for ow in range(out_w):
+                        at, g = won[oh, ow], grad[oh, ow]
+                        grad_plane[2 * oh, 2 * ow] = g if at == 0 else 0
+                        grad_plane[2 * oh, 2 * ow + 1] = g if at == 1 else 0
+                        grad_plane[2 * oh + 1, 2 * ow] = g if at == 2 else 0
+                        grad_plane[2 * oh + 1, 2 * ow + 1] = g if at == 3 else 0
+                continue
+            for ih in range(height):
+                for iw in range(width):
+                    grad_plane[ih, iw] = 0
+            for oh in range(out_h):
+                for ow in range(out_w):
+                    at = won[oh, ow]
+                    grad_plane[oh * stride + at // kernel, ow * stride + at % kernel] += grad[oh, ow]
+
+
+@kernel
+def _beats(v, best):
+    """Whether v replaces ``best`` as a window's winner read row-major: larger, or the first NaN."""
+    return (v > best) | ((v != v) & (best == best))

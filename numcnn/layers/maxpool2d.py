@@ -60,7 +60,8 @@ class MaxPool2D(Layer):
     x: (N, C, H, W) -> y: (N, C, H_out, W_out), H_out = (H - kernel_size) // stride + 1 (odd sizes floor,
     as PyTorch). stride defaults to kernel_size (non-overlapping windows). The Numba kernels of
     ``numcnn.kernels.maxpool2d`` compute ``maxpool2d_forward_naive`` and ``maxpool2d_backward_naive``, each
-    thread on its own samples.
+    thread on its own samples. In training the forward pass also records each window's winner, so the backward
+    pass only copies each gradient to its winner's pixel.
     """
 
     def __init__(self, kernel_size: int = 2, stride: int | None = None) -> None:
@@ -81,19 +82,29 @@ class MaxPool2D(Layer):
             raise ValueError(f"{self!r}: input {x.shape[2]}x{x.shape[3]} is smaller than the window")
         y = np.empty(x.shape[:2] + (out_h, out_w), dtype=x.dtype)
         k, s = self.kernel_size, self.stride
-        parallel.run(lambda part: kernels.maxpool2d_forward(x[part], k, s, y[part]),
-                     parallel.split(len(x), x[0].size))
-        self._cache = (x, y)  # backward finds each window's winner again: the first input equal to its max
+        parts = parallel.split(len(x), x[0].size)
+        if training and k * k <= 256:  # record each window's winner (uint8), so backward need not find it again
+            winner = np.empty(y.shape, dtype=np.uint8)
+            parallel.run(lambda part: kernels.maxpool2d_forward_winners(x[part], k, s, y[part], winner[part]), parts)
+            self._cache = (x.shape, x.dtype, winner, None, None)
+        else:  # inference: a plain max; a backward pass after it finds the winners again from x and y
+            parallel.run(lambda part: kernels.maxpool2d_forward(x[part], k, s, y[part]), parts)
+            self._cache = (x.shape, x.dtype, None, x, y)
         return y
 
     def backward(self, grad_y: np.ndarray) -> np.ndarray:
         """grad_y: (N, C, H_out, W_out) -> grad_x: (N, C, H, W)."""
-        x, y = self._cache
-        grad_y = np.ascontiguousarray(grad_y, dtype=x.dtype)
-        grad_x = np.empty_like(x)
+        x_shape, dtype, winner, x, y = self._cache
+        grad_y = np.ascontiguousarray(grad_y, dtype=dtype)
+        grad_x = np.empty(x_shape, dtype=dtype)
         k, s = self.kernel_size, self.stride
-        parallel.run(lambda part: kernels.maxpool2d_backward(x[part], y[part], grad_y[part], k, s, grad_x[part]),
-                     parallel.split(len(x), x[0].size))
+        parts = parallel.split(len(grad_x), grad_x[0].size)
+        if winner is not None:
+            parallel.run(lambda part: kernels.maxpool2d_backward_winners(winner[part], grad_y[part], k, s,
+                                                                         grad_x[part]), parts)
+        else:
+            parallel.run(lambda part: kernels.maxpool2d_backward(x[part], y[part], grad_y[part], k, s, grad_x[part]),
+                         parts)
         return grad_x
 
     def check_input_shape(self, sample_shape: tuple[int, ...]) -> None:

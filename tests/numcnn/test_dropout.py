@@ -76,3 +76,31 @@ def test_config_round_trip():
     assert layer.config() == {"p": 0.3}
     assert Dropout(**layer.config()).config() == {"p": 0.3}
     assert layer.params == {} and layer.output_shape((3, 4)) == (3, 4)
+
+
+# --- the kernels against the readable version -------------------------------------------------------------
+
+
+def test_splitmix64_matches_the_readable_version_and_the_published_generator():
+    from numcnn.kernels.dropout import splitmix64
+    from numcnn.layers.dropout import splitmix64_naive
+    assert splitmix64_naive(0, 1)[0] == 0xE220A8397B1DCDAF  # SplitMix64's first output from state 0
+    for seed in (0, 12345, 2 ** 63 - 1):
+        expected = splitmix64_naive(seed, 20)
+        assert [splitmix64(seed, i) for i in range(20)] == list(expected)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_and_kernels_match_the_readable_version(dtype, p):
+    from numcnn.layers.dropout import dropout_forward_naive
+    x = np.random.default_rng(1).standard_normal((6, 7, 9)).astype(dtype)
+    x[0, 0, 0] = np.nan  # NaN stays NaN, dropped or not, as in x * mask
+    layer = Dropout(p, rng=np.random.default_rng(5))
+    y = layer.forward(x, training=True)
+    seed = int(np.random.default_rng(5).integers(0, 2 ** 63))  # the layer's one draw
+    expected_y, mask = dropout_forward_naive(x, p, seed)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, expected_y)
+    grad_y = np.random.default_rng(2).standard_normal(x.shape).astype(dtype)
+    np.testing.assert_array_equal(layer.backward(grad_y), grad_y * mask)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from numcnn.kernels import maxpool2d as kernels
 from numcnn.layers import MaxPool2D
 from numcnn.layers.maxpool2d import maxpool2d_backward_naive, maxpool2d_forward_naive
 from tests.numcnn.kernels.test_kernels import SETTINGS, dtypes, pool_geometries, tolerance
@@ -17,14 +18,14 @@ def random(shape, dtype=np.float32, seed=0):
 
 
 @SETTINGS
-@given(geometry=pool_geometries(), dtype=dtypes, ties=st.booleans())
-def test_layer_matches_the_readable_version(geometry, dtype, ties):
+@given(geometry=pool_geometries(), dtype=dtypes, ties=st.booleans(), training=st.booleans())
+def test_layer_matches_the_readable_version(geometry, dtype, ties, training):
     shape, kernel, stride = geometry
     layer = MaxPool2D(kernel, stride)
     x = random(shape, dtype)
     if ties:  # few distinct values, so most windows hold several maxima: the first one wins
         x = np.round(x).astype(dtype)
-    y = layer.forward(x)
+    y = layer.forward(x, training=training)  # training records the winners; backward then uses them
     assert y.dtype == dtype
     np.testing.assert_array_equal(y, maxpool2d_forward_naive(x, kernel, stride))
     grad_y = random(y.shape, dtype, seed=1)
@@ -76,18 +77,20 @@ def test_backward_routes_each_gradient_to_its_window_maximum():
     np.testing.assert_array_equal(grad_x[0, 0], expected)
 
 
-def test_backward_ties_go_to_the_first_maximum_only():
+@pytest.mark.parametrize("training", [False, True])
+def test_backward_ties_go_to_the_first_maximum_only(training):
     layer = MaxPool2D(2)
-    layer.forward(np.ones((1, 1, 2, 2), dtype=np.float32))
+    layer.forward(np.ones((1, 1, 2, 2), dtype=np.float32), training=training)
     grad_x = layer.backward(np.full((1, 1, 1, 1), 3.0, dtype=np.float32))
     np.testing.assert_array_equal(grad_x[0, 0], [[3, 0], [0, 0]])
 
 
-def test_backward_overlapping_windows_add_up():
+@pytest.mark.parametrize("training", [False, True])
+def test_backward_overlapping_windows_add_up(training):
     x = np.zeros((1, 1, 3, 4), dtype=np.float32)
     x[0, 0, 1, 1] = 1.0  # the maximum of both 3x3 windows (stride 1)
     layer = MaxPool2D(3, stride=1)
-    layer.forward(x)
+    layer.forward(x, training=training)
     grad_x = layer.backward(np.array([2.0, 5.0], dtype=np.float32).reshape(1, 1, 1, 2))
     assert grad_x[0, 0, 1, 1] == 7.0
     assert np.count_nonzero(grad_x) == 1
@@ -146,3 +149,52 @@ def test_config_round_trip():
     assert MaxPool2D(**json.loads(json.dumps(config))).config() == config
     assert MaxPool2D(2).config() == {"kernel_size": 2, "stride": 2}
     assert repr(layer) == "MaxPool2D(kernel_size=3, stride=2)"
+
+
+# --- the training kernels, which record each window's winner, against the readable version ---------------
+
+
+def winners_naive(x, kernel, stride):
+    """Each window's first maximum (row-major; the first NaN if any), as i * kernel + j: (N, C, H_out, W_out)."""
+    out_h, out_w = (x.shape[2] - kernel) // stride + 1, (x.shape[3] - kernel) // stride + 1
+    winner = np.empty(x.shape[:2] + (out_h, out_w), dtype=np.uint8)
+    for oh in range(out_h):
+        for ow in range(out_w):
+            window = x[:, :, oh * stride:oh * stride + kernel, ow * stride:ow * stride + kernel]
+            winner[:, :, oh, ow] = np.argmax(window.reshape(x.shape[:2] + (-1,)), axis=2)
+    return winner
+
+
+@SETTINGS
+@given(geometry=pool_geometries(), dtype=dtypes, ties=st.booleans())
+def test_winner_kernels_match_the_readable_version(geometry, dtype, ties):
+    shape, kernel, stride = geometry
+    x = random(shape, dtype)
+    if ties:
+        x = np.round(x).astype(dtype)
+    y = maxpool2d_forward_naive(x, kernel, stride)
+    fast_y, winner = np.full_like(y, 7), np.full(y.shape, 99, dtype=np.uint8)
+    kernels.maxpool2d_forward_winners(x, kernel, stride, fast_y, winner)
+    np.testing.assert_array_equal(fast_y, y)
+    np.testing.assert_array_equal(winner, winners_naive(x, kernel, stride))
+    grad_y = random(y.shape, dtype, seed=1)
+    grad_x = np.full_like(x, 7)  # stale values: the kernel must overwrite every pixel
+    kernels.maxpool2d_backward_winners(winner, grad_y, kernel, stride, grad_x)
+    np.testing.assert_allclose(grad_x, maxpool2d_backward_naive(x, grad_y, kernel, stride), **tolerance(dtype))
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, 2), (3, 2)])
+def test_winner_kernels_keep_nan(kernel, stride):
+    x = random((1, 2, 5, 5), np.float32)
+    x[0, 0, 1, 0] = x[0, 0, 1, 1] = np.nan  # the first NaN of the first window wins
+    y, winner = np.empty((1, 2, 2, 2), np.float32), np.empty((1, 2, 2, 2), np.uint8)
+    kernels.maxpool2d_forward_winners(x, kernel, stride, y, winner)
+    np.testing.assert_array_equal(y, maxpool2d_forward_naive(x, kernel, stride))
+    assert np.isnan(y[0, 0, 0, 0]) and winner[0, 0, 0, 0] == kernel
+    np.testing.assert_array_equal(winner, winners_naive(x, kernel, stride))
+
+
+@pytest.mark.parametrize("v, best, expected", [(2.0, 1.0, True), (1.0, 1.0, False), (0.0, 1.0, False),
+                                               (np.nan, 1.0, True), (np.nan, np.nan, False), (1.0, np.nan, False)])
+def test_beats(v, best, expected):
+    assert kernels._beats(v, best) == expected

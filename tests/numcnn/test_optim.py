@@ -194,3 +194,35 @@ def test_tiny_net_overfits_a_small_batch(make_model, shape, make_optimizer):
     model = make_model()
     assert accuracy(model, inputs, labels) < 0.5
     assert train_accuracy(model, make_optimizer(model), inputs, labels, steps=150) == 1.0
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_kernel_matches_the_readable_version(dtype, weight_decay):
+    from numcnn.kernels.adam import adam_update
+    from numcnn.optim import adam_update_naive
+    rng = np.random.default_rng(0)
+    fast = [rng.standard_normal(1000).astype(dtype) for _ in range(3)]  # param, m, v
+    fast[2] = np.abs(fast[2])
+    slow = [a.copy() for a in fast]
+    lr, beta1, beta2, eps = 0.01, 0.9, 0.999, 1e-8
+    for step in (1, 2, 50):
+        grad = rng.standard_normal(1000).astype(dtype)
+        adam_update_naive(slow[0], grad, slow[1], slow[2], step, lr, beta1, beta2, eps, weight_decay)
+        coefficients = np.array([beta1, beta2, lr / (1 - beta1 ** step), 1 / np.sqrt(1 - beta2 ** step), eps,
+                                 1 - lr * weight_decay])
+        adam_update(fast[0], grad, fast[1], fast[2], coefficients)
+    tolerance = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-14)
+    for a, b in zip(fast, slow, strict=True):
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a, b, **tolerance)
+
+
+def test_adam_non_contiguous_gradient_takes_the_readable_path():
+    model, twin = one_weight_model(), one_weight_model()
+    take_steps(numcnn.Adam(model, lr=0.1), [G1, G2])
+    optimizer = numcnn.Adam(twin, lr=0.1)
+    for grad in (G1, G2):
+        twin.layers[0].grads["weight"] = np.repeat(np.array([grad]), 2, axis=1)[:, ::2]  # a strided view
+        optimizer.step()
+    np.testing.assert_allclose(twin.layers[0].params["weight"], model.layers[0].params["weight"], rtol=1e-12)
