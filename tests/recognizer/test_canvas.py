@@ -9,7 +9,7 @@ import pytest
 
 import numcnn
 from numcnn.activations import GAP_VALUE, scale_per_map
-from recognizer import canvas
+from recognizer import canvas, layer_panel
 from recognizer.canvas import DrawingPad, Prediction, ViewOptions, bar_chart, handle_key, headline, render
 from recognizer.normalize import normalize_digit
 from recognizer.overlay import GREEN, RED, YELLOW
@@ -261,18 +261,18 @@ def test_the_layer_panel_tiles_each_conv_layers_maps_under_its_caption(two_conv_
     width = 320 + canvas.CHART_WIDTH
     pad = DrawingPad()
     draw_seven(pad)
-    first, second = canvas.make_layer_viewer(two_conv_model)(normalize_digit(pad.ink))
-    panel = canvas.layer_panel([first, second], width)
-    grid_width = width - 2 * canvas.PANEL_MARGIN
-    assert canvas.grid_layout(16, 26, 26, grid_width) == (8, 2), "16 maps of 26x26: 8 columns, twice as big"
-    assert canvas.grid_layout(32, 11, 11, grid_width) == (16, 3), "32 maps of 11x11: 16 columns, 3 times"
+    first, second = layer_panel.make_layer_viewer(two_conv_model)(normalize_digit(pad.ink))
+    panel = layer_panel.layer_panel([first, second], width)
+    grid_width = width - 2 * layer_panel.PANEL_MARGIN
+    assert layer_panel.grid_layout(16, 26, 26, grid_width) == (8, 2), "16 maps of 26x26: 8 columns, twice as big"
+    assert layer_panel.grid_layout(32, 11, 11, grid_width) == (16, 3), "32 maps of 11x11: 16 columns, 3 times"
     first_grid, second_grid = (2 * 53 - 1, 8 * 53 - 1), (2 * 34 - 1, 16 * 34 - 1)     # 1 px between maps
-    caption, margin = canvas.CAPTION_HEIGHT, canvas.PANEL_MARGIN
+    caption, margin = layer_panel.CAPTION_HEIGHT, layer_panel.PANEL_MARGIN
     assert panel.shape == (3 * caption + first_grid[0] + second_grid[0] + 2 * margin, width, 3)
-    np.testing.assert_array_equal(panel[caption : 2 * caption], canvas.caption_strip(first.label, width, YELLOW))
+    np.testing.assert_array_equal(panel[caption : 2 * caption], layer_panel.caption_strip(first.label, width, YELLOW))
     second_caption = 2 * caption + first_grid[0] + margin
     np.testing.assert_array_equal(panel[second_caption : second_caption + caption],
-                                  canvas.caption_strip(second.label, width, YELLOW))
+                                  layer_panel.caption_strip(second.label, width, YELLOW))
     for layer, top, (_, grid_width), zoom in ((first, 2 * caption, first_grid, 2),
                                               (second, second_caption + caption, second_grid, 3)):
         left, side = (width - grid_width) // 2, layer.maps.shape[-1] * zoom      # each grid is centred
@@ -284,11 +284,11 @@ def test_the_layer_panel_tiles_each_conv_layers_maps_under_its_caption(two_conv_
 
 
 def test_the_layer_panel_follows_the_drawing(two_conv_model):
-    look_inside = canvas.make_layer_viewer(two_conv_model)
+    look_inside = layer_panel.make_layer_viewer(two_conv_model)
     pad = DrawingPad()
 
     def panel_of() -> np.ndarray:
-        return canvas.layer_panel(look_inside(normalize_digit(pad.ink)), 640)
+        return layer_panel.layer_panel(look_inside(normalize_digit(pad.ink)), 640)
 
     draw_seven(pad)
     seven = panel_of()
@@ -301,7 +301,7 @@ def test_the_layer_panel_follows_the_drawing(two_conv_model):
 
 def test_v_in_the_window_shows_the_layers_under_the_pad_computed_once_per_drawing(monkeypatch, two_conv_model):
     pad, shown, looked = DrawingPad(), [], []
-    viewer = canvas.make_layer_viewer(two_conv_model)
+    viewer = layer_panel.make_layer_viewer(two_conv_model)
 
     def look_inside(model_input):
         looked.append(model_input.copy())
@@ -321,7 +321,7 @@ def test_v_in_the_window_shows_the_layers_under_the_pad_computed_once_per_drawin
     monkeypatch.setattr(cv2, "getWindowProperty", lambda *args: 1.0)
     canvas.run(canvas.make_classifier(two_conv_model), pad, look_inside)
     pad_only = canvas.HEADER_HEIGHT + 320
-    panel = canvas.layer_panel(viewer(normalize_digit(pad.ink)), 640)
+    panel = layer_panel.layer_panel(viewer(normalize_digit(pad.ink)), 640)
     with_panel = pad_only + panel.shape[0]
     assert [image.shape[0] for image in shown] == [pad_only, with_panel, with_panel, with_panel, pad_only,
                                                    with_panel], "v: the panel comes under the pad; v again: it goes"
