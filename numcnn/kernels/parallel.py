@@ -10,7 +10,8 @@ each call and then fight over the same cores, which made every layer several tim
 
 For the same reason numcnn asks OpenBLAS (the BLAS inside NumPy's wheels) to run each matrix product on one
 thread, the first time it runs any work (``limit_blas_threads``): our threads already split the products
-across the cores. Other BLAS libraries are left alone.
+across the cores. Other BLAS libraries are left alone. At the same moment it asks the C allocator to keep the
+memory it frees (``numcnn.memory``), so a training step's arrays reuse the last step's pages.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from typing import TypeVar
 import numba
 import numpy as np
 
+from numcnn.memory import keep_freed_memory
+
 Result = TypeVar("Result")
 
 MIN_WORK_PER_THREAD = 200_000
@@ -34,7 +37,7 @@ to another thread: waking a thread costs tens of microseconds, as long as ~200,0
 _threads = max(1, int(numba.config.NUMBA_NUM_THREADS))  # the cores we may use (honors NUMBA_NUM_THREADS)
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
-_blas_limited = False
+_process_set_up = False
 
 
 def num_threads() -> int:
@@ -71,7 +74,7 @@ def run(work_on: Callable[[slice], Result], parts: list[slice]) -> list[Result]:
     The calling thread does the first part itself. ``work_on`` must only write to the rows of its own part
     (or return its result), so the parts never race. Exceptions are re-raised after every part has stopped.
     """
-    _limit_blas_once()  # with one thread too: else a lone product would spread over cores other work is using
+    _set_up_process_once()  # with one thread too: else a lone product would spread over cores other work is using
     if len(parts) == 1:
         return [work_on(parts[0])]
     futures = [_get_pool().submit(work_on, part) for part in parts[1:]]
@@ -90,11 +93,12 @@ def _get_pool() -> ThreadPoolExecutor:
         return _pool
 
 
-def _limit_blas_once() -> None:
-    global _blas_limited
-    if not _blas_limited:
-        _blas_limited = True
+def _set_up_process_once() -> None:
+    global _process_set_up
+    if not _process_set_up:
+        _process_set_up = True
         limit_blas_threads()
+        keep_freed_memory()
 
 
 def limit_blas_threads() -> bool:
