@@ -7,7 +7,7 @@
 
 Why kernels: on crops of a few thousand pixels, the call overhead of a dozen NumPy and OpenCV calls per blob
 costs far more than the arithmetic. ``recognizer.naive`` holds the NumPy and OpenCV code each stands for
-(tests/test_recognizer_naive.py checks one against the other): read that first.
+(tests/recognizer/test_naive.py checks one against the other): read that first.
 """
 from __future__ import annotations
 

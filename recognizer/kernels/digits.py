@@ -1,7 +1,7 @@
 """Every digit of a frame to its 28x28 MNIST-style image, in one kernel call: ``segment.digit_images``.
 
 For each blob, the same steps in the same order as ``normalize_digit(digit_ink(mask, blob, darkness))``, the
-readable reference (``recognizer.naive.digit_images``; read it first: tests/test_recognizer_kernels.py checks
+readable reference (``recognizer.naive.digit_images``; read it first: tests/recognizer/kernels/test_kernels.py checks
 one against the other). Why a kernel: the reference makes about 25 NumPy and OpenCV calls per digit, on crops
 of about a thousand pixels, so their call overhead dominates (~0.2 ms per digit); as loops in one compiled
 call a digit takes ~0.03 ms.

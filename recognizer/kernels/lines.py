@@ -7,7 +7,7 @@
                         the line (a stroke drawn along it), back to ink; the rest to paper
 
 Together they give, pixel for pixel, two OpenCV morphologies across the line on the band's bounding box
-(``recognizer.naive.remove_thin_ink``, the reference: read it first; tests/test_recognizer_naive.py checks one
+(``recognizer.naive.remove_thin_ink``, the reference: read it first; tests/recognizer/test_naive.py checks one
 against the other), but look only at the band's ink, a run of ink at a time: ~0.3 ms instead of ~1 ms on a
 typical ruled page of the benchmark; on the densest bands (half the frame) about as slow as OpenCV.
 
