@@ -1,4 +1,5 @@
-"""The README's Python examples run as written (given the arrays they leave to the reader: x, y, images, frame)."""
+"""The Python examples of the README and of docs/recognizer.md run as written (given the arrays the README leaves to
+the reader: x, y, images, frame)."""
 import re
 from pathlib import Path
 
@@ -25,3 +26,17 @@ def test_the_readme_has_python_examples():
 def test_a_readme_example_runs(block, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples may write files (model.npz)
     exec(compile(block, str(README), "exec"), readers_arrays())
+
+
+DESIGN = README.parent / "docs" / "recognizer.md"
+
+
+def test_the_recognizers_design_example_reads_the_example_page(monkeypatch):
+    """docs/recognizer.md calls the stages one by one on recognizer/examples/notes.png, as Recognizer.process does."""
+    blocks = re.findall(r"```python\n(.*?)```", DESIGN.read_text(encoding="utf-8"), flags=re.S)
+    assert len(blocks) == 1
+    monkeypatch.chdir(README.parent)  # the example opens the page by its path in the repository
+    namespace: dict = {}
+    exec(compile(blocks[0], str(DESIGN), "exec"), namespace)
+    assert len(namespace["images"]) == len(namespace["blobs"]) > 0
+    assert namespace["result"].lines[0] == "18048", "the first row of the page, as the document shows it"
