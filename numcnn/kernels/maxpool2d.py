@@ -60,12 +60,7 @@ def maxpool2d_backward(x, y, grad_y, kernel, stride, grad_x):
         for c in range(channels):
             plane, pooled, grad, grad_plane = x[n, c], y[n, c], grad_y[n, c], grad_x[n, c]
             if kernel == 2 and stride == 2:  # every covered pixel is written once: no zeroing pass needed
-                for ih in range(2 * out_h, height):
-                    for iw in range(width):
-                        grad_plane[ih, iw] = 0
-                for ih in range(2 * out_h):
-                    for iw in range(2 * out_w, width):
-                        grad_plane[ih, iw] = 0
+                _zero_uncovered(grad_plane, 2 * out_h, 2 * out_w)
                 for oh in range(out_h):
                     for ow in range(out_w):
                         best, g = pooled[oh, ow], grad[oh, ow]  # &, | and selects: no branch to mispredict
@@ -93,6 +88,18 @@ def maxpool2d_backward(x, y, grad_y, kernel, stride, grad_x):
                             if not found and _is_winner(plane[i, j], best):
                                 grad_plane[i, j] += grad[oh, ow]
                                 found = True
+
+
+@kernel
+def _zero_uncovered(plane, covered_h, covered_w):
+    """Zero what no window covers: the rows from covered_h and, above them, the columns from covered_w (odd sizes)."""
+    height, width = plane.shape
+    for ih in range(covered_h, height):
+        for iw in range(width):
+            plane[ih, iw] = 0
+    for ih in range(covered_h):
+        for iw in range(covered_w, width):
+            plane[ih, iw] = 0
 
 
 @kernel
@@ -160,12 +167,7 @@ def maxpool2d_backward_winners(winner, grad_y, kernel, stride, grad_x):
         for c in range(grad_x.shape[1]):
             won, grad, grad_plane = winner[n, c], grad_y[n, c], grad_x[n, c]
             if kernel == 2 and stride == 2:
-                for ih in range(2 * out_h, height):  # the row and column no window covers (odd sizes)
-                    for iw in range(width):
-                        grad_plane[ih, iw] = 0
-                for ih in range(2 * out_h):
-                    for iw in range(2 * out_w, width):
-                        grad_plane[ih, iw] = 0
+                _zero_uncovered(grad_plane, 2 * out_h, 2 * out_w)
                 for oh in range(out_h):
                     for ow in range(out_w):
                         at, g = won[oh, ow], grad[oh, ow]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from numcnn.kernels import maxpool2d as kernels
 from numcnn.layers import MaxPool2D
 from numcnn.layers.maxpool2d import maxpool2d_backward_naive, maxpool2d_forward_naive
-from tests.numcnn.kernels.test_kernels import SETTINGS, dtypes, pool_geometries, tolerance
+from tests.numcnn.kernels.test_kernels import SETTINGS, dtypes, pool_geometries, pool_input, tolerance
 
 
 def random(shape, dtype=np.float32, seed=0):
@@ -22,9 +22,7 @@ def random(shape, dtype=np.float32, seed=0):
 def test_layer_matches_the_readable_version(geometry, dtype, ties, training):
     shape, kernel, stride = geometry
     layer = MaxPool2D(kernel, stride)
-    x = random(shape, dtype)
-    if ties:  # few distinct values, so most windows hold several maxima: the first one wins
-        x = np.round(x).astype(dtype)
+    x = pool_input(shape, dtype, ties)
     y = layer.forward(x, training=training)  # training records the winners; backward then uses them
     assert y.dtype == dtype
     np.testing.assert_array_equal(y, maxpool2d_forward_naive(x, kernel, stride))
@@ -169,9 +167,7 @@ def winners_naive(x, kernel, stride):
 @given(geometry=pool_geometries(), dtype=dtypes, ties=st.booleans())
 def test_winner_kernels_match_the_readable_version(geometry, dtype, ties):
     shape, kernel, stride = geometry
-    x = random(shape, dtype)
-    if ties:
-        x = np.round(x).astype(dtype)
+    x = pool_input(shape, dtype, ties)
     y = maxpool2d_forward_naive(x, kernel, stride)
     fast_y, winner = np.full_like(y, 7), np.full(y.shape, 99, dtype=np.uint8)
     kernels.maxpool2d_forward_winners(x, kernel, stride, fast_y, winner)

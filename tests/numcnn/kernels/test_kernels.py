@@ -23,7 +23,8 @@ SETTINGS = settings(max_examples=30, deadline=None)  # deadline=None: a new dtyp
 
 TESTED_KERNELS = {
     "conv2d.im2col", "conv2d.col2im", "maxpool2d.maxpool2d_forward", "maxpool2d.maxpool2d_backward",
-    "maxpool2d._max_or_nan", "maxpool2d._is_winner", "relu.relu_forward", "relu.relu_backward",
+    "maxpool2d._max_or_nan", "maxpool2d._is_winner", "maxpool2d._zero_uncovered", "relu.relu_forward",
+    "relu.relu_backward",
     # tested in their layers' test files: test_maxpool2d.py, test_dropout.py, test_optim.py
     "maxpool2d.maxpool2d_forward_winners", "maxpool2d.maxpool2d_backward_winners", "maxpool2d._beats",
     "dropout.splitmix64", "dropout.dropout_forward", "dropout.dropout_backward", "adam.adam_update",
@@ -128,6 +129,13 @@ def test_col2im_is_the_adjoint_of_im2col(dtype):
 # --- maxpool2d ----------------------------------------------------------------------------------------
 
 
+def pool_input(shape, dtype, ties: bool) -> np.ndarray:
+    """Random images; with ``ties``, few distinct values, so most windows hold several maxima and the first one
+    must win (forward) and get the gradient (backward), as in the reference."""
+    x = random(shape, dtype)
+    return np.round(x).astype(dtype) if ties else x
+
+
 def maxpool_forward(x, kernel, stride):
     n, c, h, w = x.shape
     y = np.full((n, c, output_size(h, kernel, stride), output_size(w, kernel, stride)), -np.inf, dtype=x.dtype)
@@ -139,9 +147,7 @@ def maxpool_forward(x, kernel, stride):
 @given(geometry=pool_geometries(), dtype=dtypes, ties=st.booleans())
 def test_maxpool2d_forward(geometry, dtype, ties):
     shape, kernel, stride = geometry
-    x = random(shape, dtype)
-    if ties:  # few distinct values, so most windows hold several maxima
-        x = np.round(x).astype(dtype)
+    x = pool_input(shape, dtype, ties)
     y = maxpool_forward(x, kernel, stride)
     np.testing.assert_array_equal(y, maxpool2d_forward_naive(x, kernel, stride))
 
@@ -150,14 +156,32 @@ def test_maxpool2d_forward(geometry, dtype, ties):
 @given(geometry=pool_geometries(), dtype=dtypes, ties=st.booleans())
 def test_maxpool2d_backward(geometry, dtype, ties):
     shape, kernel, stride = geometry
-    x = random(shape, dtype)
-    if ties:  # the gradient must go to the first maximum of each window, as in the reference
-        x = np.round(x).astype(dtype)
+    x = pool_input(shape, dtype, ties)
     y = maxpool_forward(x, kernel, stride)
     grad_y = random(y.shape, dtype, seed=1)
     grad_x = np.full(shape, np.nan, dtype=dtype)
     maxpool2d.maxpool2d_backward(x, y, grad_y, kernel, stride, grad_x)
     np.testing.assert_allclose(grad_x, maxpool2d_backward_naive(x, grad_y, kernel, stride), **tolerance(dtype))
+
+
+@pytest.mark.parametrize("backward", ["recompared", "recorded winners"])
+def test_maxpool2d_backward_overwrites_the_pixels_no_window_covers(backward):
+    """2x2 windows on a 5x7 input cover neither its last row nor its last column: the stale values there become 0."""
+    x = random((1, 2, 5, 7), np.float32)
+    y, winner = np.empty((1, 2, 2, 3), np.float32), np.empty((1, 2, 2, 3), np.uint8)
+    maxpool2d.maxpool2d_forward_winners(x, 2, 2, y, winner)
+    grad_y, grad_x = random(y.shape, np.float32, seed=1), np.full(x.shape, 7, np.float32)
+    if backward == "recompared":
+        maxpool2d.maxpool2d_backward(x, y, grad_y, 2, 2, grad_x)
+    else:
+        maxpool2d.maxpool2d_backward_winners(winner, grad_y, 2, 2, grad_x)
+    np.testing.assert_array_equal(grad_x, maxpool2d_backward_naive(x, grad_y, 2, 2))
+
+
+def test_zero_uncovered_zeroes_the_last_rows_and_columns_only():
+    plane = np.full((5, 6), 7.0)
+    maxpool2d._zero_uncovered(plane, 4, 3)
+    assert not plane[4:].any() and not plane[:4, 3:].any() and (plane[:4, :3] == 7).all()
 
 
 # --- relu ---------------------------------------------------------------------------------------------
