@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from numcnn.layers import Conv2D
 from numcnn.layers.conv2d import col2im_naive, conv2d_backward_naive, conv2d_forward_naive, im2col_naive
 from tests.numcnn.kernels.test_kernels import SETTINGS, conv_geometries, dtypes, tolerance
+from tests.numcnn.layer_checks import assert_skipping_the_input_gradient_keeps_the_weight_gradients
 
 
 def make(in_channels=2, out_channels=3, kernel_size=3, **kwargs):
@@ -157,17 +158,8 @@ def test_backward_overwrites_grads_instead_of_accumulating():
 
 
 def test_backward_without_input_gradient():
-    layer = make()
-    assert layer.need_input_grad
     x, grad_y = random((2, 2, 5, 5)), random((2, 3, 3, 3), seed=1)
-    layer.forward(x)
-    layer.backward(grad_y)
-    full = {key: value.copy() for key, value in layer.grads.items()}
-    layer.need_input_grad = False
-    layer.forward(x)
-    assert layer.backward(grad_y) is None
-    for key in full:
-        np.testing.assert_array_equal(layer.grads[key], full[key])
+    assert_skipping_the_input_gradient_keeps_the_weight_gradients(make(), x, grad_y)
 
 
 def test_reads_weights_at_every_call():
