@@ -3,9 +3,9 @@
 A training step allocates its activations and gradients anew (a layer's output is a new array), megabytes each,
 and frees them a step later. glibc's malloc hands blocks that large to the operating system and back (``mmap``,
 or trimming the top of its heap), so every step the kernel maps fresh pages and zero-fills each one on its first
-touch: hundreds of page faults per step, a fifth of the Keras example net's step on a 2-core virtual machine
-(``python scripts/benchmark.py --profile``). Told to keep freed blocks up to a few tens of megabytes, malloc reuses
-them, and a step after the first touches no new page. PyTorch and TensorFlow get the same from caching allocators
+touch: hundreds of page faults per step (``python scripts/benchmark.py --profile`` counts them; what they cost
+is in docs/benchmarks.md). Told to keep freed blocks up to a few tens of megabytes, malloc reuses them, and a
+step after the first touches almost no new page. PyTorch and TensorFlow get the same from caching allocators
 of their own; for NumPy arrays the C allocator is the one to ask.
 
 The cost: the process keeps up to ``KEEP_FREED_BYTES`` of freed memory instead of returning it at once.

@@ -408,11 +408,12 @@ def profile_step(net: str, args: argparse.Namespace) -> dict:
     for calls in times.values():
         calls.clear()
     # at least --repeats steps, and enough for ~2 s: other jobs slow a step now and then, the medians skip those
-    steps = []
+    steps, faults_before = [], page_faults()
     for _ in range(max(args.repeats, round(2.0 / seconds_per_step))):
         start = time.perf_counter()
         train_step()
         steps.append(time.perf_counter() - start)
+    faults_per_step = (page_faults() - faults_before) / len(steps)
 
     def median(key: str) -> float:
         return float(np.median(times[key])) if times[key] else 0.0
@@ -431,8 +432,8 @@ def profile_step(net: str, args: argparse.Namespace) -> dict:
                        "first_trainable": index == first_trainable})
     return {"layers": layers, "loss": median("loss forward") + median("loss backward"),
             "optimizer": median("optimizer step"), "untimed": float(np.median(untimed)),
-            "measured_step": float(np.median(steps)), "steps": len(steps), "largest_product": largest,
-            "optimizer_name": type(optimizer).__name__}
+            "measured_step": float(np.median(steps)), "mean_step": float(np.mean(steps)), "steps": len(steps),
+            "page_faults": faults_per_step, "largest_product": largest, "optimizer_name": type(optimizer).__name__}
 
 
 def timed(method, calls: list[float]):
@@ -533,7 +534,9 @@ def print_profile(net: str, result: dict, args: argparse.Namespace, shape: list[
           f"{gflops(total_flops, step):>11} (overall)")
     print(f"* the first layer with weights computes no input gradient: its backward is only the weight gradient\n"
           f"  (FLOPs: forward as counted above; backward = 2 x forward, input and weight gradients, 1 x for *)\n"
-          f"measured step, timers included: median {result['measured_step'] * 1e3:.2f} ms")
+          f"measured step, timers included: median {result['measured_step'] * 1e3:.2f} ms, "
+          f"mean {result['mean_step'] * 1e3:.2f} ms (slow steps included);\n  "
+          f"{result['page_faults']:.0f} page faults per step (memory the system maps anew and zero-fills)")
 
     products = sum(layer["forward"] + layer["backward"] for layer in layers if layer["forward_flops"])
     print(f"matrix products: the Conv2D and Dense layers take {products * 1e3:.1f} ms ({products / step:.0%} of the "
@@ -604,6 +607,12 @@ def startup_seconds() -> tuple[float, float, float]:
         runs.append((time.perf_counter() - start, *map(float, output.stdout.split())))
     total, imports, first_forward = np.median(np.array(runs), axis=0)
     return float(total), float(imports), float(first_forward)
+
+
+def page_faults() -> int:
+    """Minor page faults of this process so far (pages mapped anew on their first touch)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def max_rss_mb() -> float:
